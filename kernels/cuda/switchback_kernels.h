@@ -1,0 +1,40 @@
+// CUDA SwitchBack kernels: device pointers, explicit shapes and a stream in, Status out.
+// Semantics are those of kernels/ops.h and match kernels/reference/ bit for bit
+// (quantization) or within tolerance (products). No gRPC, no engine knowledge here.
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace switchback::cuda {
+
+absl::Status QuantizeRowwise(const __half* x, int64_t rows, int64_t cols, int8_t* codes,
+                             __half* state, cudaStream_t stream);
+
+absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
+                                      int8_t* codes_t, __half* state, cudaStream_t stream);
+
+// Global quantization computes its absmax on the device in the same pipeline; `scratch`
+// is caller-owned device memory of GlobalQuantizeScratchBytes(rows, cols) bytes.
+size_t GlobalQuantizeScratchBytes(int64_t rows, int64_t cols);
+absl::Status QuantizeGlobal(const __half* w, int64_t rows, int64_t cols, int8_t* codes,
+                            __half* state, void* scratch, cudaStream_t stream);
+absl::Status QuantizeGlobalTranspose(const __half* w, int64_t rows, int64_t cols,
+                                     int8_t* codes_t, __half* state, void* scratch,
+                                     cudaStream_t stream);
+
+// out [M,N] = dequant(a [M,K] · b [N,K]^T); sb is [N] or, if sb_is_scalar, [1]; bias may be
+// nullptr. Picks the best kernel variant for the device and shape; `variant` (optional)
+// receives its name for the result line.
+absl::Status Int8MatmulDequant(const int8_t* a, const int8_t* b, int64_t m, int64_t n,
+                               int64_t k, const __half* sa, const __half* sb, bool sb_is_scalar,
+                               const __half* bias, __half* out, cudaStream_t stream,
+                               std::string* variant = nullptr);
+
+}  // namespace switchback::cuda
