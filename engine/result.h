@@ -1,0 +1,44 @@
+// One config's measurement and its JSONL line (SPEC.md keys first, extras after).
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "engine/backend.h"
+#include "engine/op.h"
+#include "engine/statistics.h"
+#include "engine/sweep.h"
+
+namespace switchback {
+
+struct OpResult {
+  bool measured = false;
+  Summary summary;  // summary.mean is the flat key's value (ms)
+  std::string variant;
+};
+
+struct ConfigResult {
+  Config config;
+  std::array<OpResult, kNumOps> ops;  // indexed by static_cast<int>(Op)
+  // A total is present only when every op it sums was measured.
+  std::array<std::optional<double>, 3> totals;  // kTotals order
+  std::string error;  // empty on success
+  BackendInfo device;
+  double elapsed_s = 0;
+
+  const OpResult& at(Op op) const { return ops[static_cast<int>(op)]; }
+  OpResult& at(Op op) { return ops[static_cast<int>(op)]; }
+};
+
+// Fills totals from the measured ops.
+void ComputeTotals(ConfigResult& result);
+
+// The JSONL line without a trailing newline: repeat, batch_size, dim_out, dim_in, wm, switch,
+// the 13 op means, time_standard, time_rowwise, time_global (as the original), then extras:
+// speedup_rowwise_pct, speedup_global_pct, seed, dim, mode, unit, backend, device, driver_version,
+// cuda_version, stats {op: {count, mean, median, min, max, stddev}}, variants {op: name},
+// error (only when set). Ops not measured are absent, never zero.
+std::string ToJsonLine(const ConfigResult& result);
+
+}  // namespace switchback
