@@ -3,7 +3,7 @@
 
 #include <array>
 #include <cstdint>
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 namespace switchback {
 
@@ -33,15 +33,16 @@ inline constexpr std::array<Op, kNumOps> kAllOps = {
     Op::kWQuantizeGlobal,   Op::kWQuantizeGlobalTranspose,
 };
 
-// The JSONL key of an op (e.g. "w_quantize_colwise_transpose").
-std::string_view OpName(Op op);
+// The JSONL key of an op (e.g. "w_quantize_colwise_transpose"). absl::string_view because
+// Debian's Abseil is built with its own string_view (StrCat does not take std::string_view).
+absl::string_view OpName(Op op);
 
 enum class OpKind { kFp16Product, kInt8Product, kQuantize };
 OpKind KindOf(Op op);
 
 // The three totals of SPEC.md, in JSONL order, with the ops each one sums.
 struct Total {
-  std::string_view name;
+  absl::string_view name;
   std::array<Op, 7> ops;  // time_standard uses the first 3
   int num_ops;
 };

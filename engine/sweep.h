@@ -43,8 +43,8 @@ absl::Status ValidateSweep(const SweepSpec& spec, const SweepLimits& limits);
 // dims x batch sizes x switches, in SPEC.md's loop order. Call ValidateSweep first.
 std::vector<Config> ExpandSweep(const SweepSpec& spec);
 
-// Bytes a backend holds for one config: x, g, w in fp16, their int8 copies and states,
-// and one output per shape (outputs are reused between operations).
+// Bytes a backend holds for one config: the buffers of engine/op_plan.h (x, g, w, their
+// int8 copies and states, one output per shape, reused between operations); -1 on overflow.
 int64_t ConfigBytes(const Config& config);
 
 // Multiply-adds of one call of each product (M*N*K); the three fp16 and four int8 products

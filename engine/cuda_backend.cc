@@ -1,0 +1,242 @@
+#include "engine/cuda_backend.h"
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/cuda_fill.h"
+#include "engine/op_plan.h"
+#include "kernels/cuda/gemm_fp16.h"
+#include "kernels/cuda/switchback_kernels.h"
+
+namespace switchback {
+namespace {
+
+absl::Status CudaError(cudaError_t e, absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", cudaGetErrorName(e), " (",
+                                          cudaGetErrorString(e), ")"));
+}
+
+#define SB_CUDA_RETURN_IF_ERROR(expr)                            \
+  do {                                                           \
+    if (cudaError_t sb_err_ = (expr); sb_err_ != cudaSuccess) {  \
+      return CudaError(sb_err_, #expr);                          \
+    }                                                            \
+  } while (0)
+
+#define SB_RETURN_IF_ERROR(expr)                     \
+  do {                                               \
+    if (absl::Status sb_s_ = (expr); !sb_s_.ok()) {  \
+      return sb_s_;                                  \
+    }                                                \
+  } while (0)
+
+std::string VersionString(int v) { return absl::StrCat(v / 1000, ".", (v % 1000) / 10); }
+
+// Headroom kept free beyond a config's buffers: cuBLASLt workspace, scratch, allocator slack.
+constexpr int64_t kDeviceHeadroomBytes = int64_t{512} << 20;
+
+class CudaWorkspace final : public ConfigWorkspace {
+ public:
+  CudaWorkspace(const Config& config, cudaStream_t stream, cuda::GemmFp16Runner* gemm)
+      : config_(config), stream_(stream), gemm_(gemm) {}
+
+  ~CudaWorkspace() override {
+    cudaStreamSynchronize(stream_);
+    for (cudaEvent_t e : events_) cudaEventDestroy(e);
+    for (void* p : bufs_) cudaFree(p);
+    cudaFree(scratch_);
+    cudaGetLastError();  // leave no sticky non-fatal error behind for the next config
+  }
+
+  absl::Status Allocate() {
+    for (int b = 0; b < kNumBufs; ++b) {
+      const BufShape shape = ShapeOf(static_cast<Buf>(b), config_);
+      const size_t bytes = static_cast<size_t>(shape.elements) * shape.element_bytes;
+      if (cudaError_t e = cudaMalloc(&bufs_[b], bytes); e != cudaSuccess) {
+        bufs_[b] = nullptr;
+        cudaGetLastError();
+        return absl::ResourceExhaustedError(
+            absl::StrCat("cudaMalloc of ", bytes, " bytes: ", cudaGetErrorString(e)));
+      }
+    }
+    const int64_t rows = config_.dim_out, cols = config_.dim_in;
+    scratch_bytes_ = cuda::GlobalQuantizeScratchBytes(rows, cols);
+    if (scratch_bytes_ > 0) SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&scratch_, scratch_bytes_));
+    SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kX), ShapeOf(Buf::kX, config_).elements,
+                                        config_.seed, TensorId::kX, stream_));
+    SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kG), ShapeOf(Buf::kG, config_).elements,
+                                        config_.seed, TensorId::kG, stream_));
+    SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kW), ShapeOf(Buf::kW, config_).elements,
+                                        config_.seed, TensorId::kW, stream_));
+    for (Op op : kQuantizeOps) SB_RETURN_IF_ERROR(RunOnce(PlanOf(op, config_), nullptr));
+    SB_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<OpSamples> Time(Op op, int64_t warmup, int64_t repeat,
+                                 const CancelToken& cancel) override {
+    const OpPlan plan = PlanOf(op, config_);
+    OpSamples out;
+    for (int64_t i = 0; i < warmup; ++i) {
+      if (cancel.cancelled()) return absl::CancelledError("cancelled");
+      SB_RETURN_IF_ERROR(RunOnce(plan, i == 0 ? &out.variant : nullptr));
+    }
+    // Events between consecutive calls: each interval is one call, and their sum is the
+    // whole back-to-back loop, so the mean equals the original's loop-time / repeat.
+    while (static_cast<int64_t>(events_.size()) < repeat + 1) {
+      cudaEvent_t e;
+      SB_CUDA_RETURN_IF_ERROR(cudaEventCreate(&e));
+      events_.push_back(e);
+    }
+    SB_CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[0], stream_));
+    for (int64_t i = 0; i < repeat; ++i) {
+      if (cancel.cancelled()) {
+        cudaStreamSynchronize(stream_);
+        return absl::CancelledError("cancelled");
+      }
+      SB_RETURN_IF_ERROR(RunOnce(plan, out.variant.empty() ? &out.variant : nullptr));
+      SB_CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[i + 1], stream_));
+    }
+    SB_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(events_[repeat]));
+    out.samples_ms.resize(static_cast<size_t>(repeat));
+    for (int64_t i = 0; i < repeat; ++i) {
+      float ms = 0;
+      SB_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, events_[i], events_[i + 1]));
+      out.samples_ms[i] = ms;
+    }
+    return out;
+  }
+
+ private:
+  __half* H(Buf b) { return static_cast<__half*>(bufs_[static_cast<int>(b)]); }
+  int8_t* I8(Buf b) { return static_cast<int8_t*>(bufs_[static_cast<int>(b)]); }
+
+  absl::Status RunOnce(const OpPlan& p, std::string* variant) {
+    switch (p.kind) {
+      case OpKind::kFp16Product:
+        return gemm_->Run(p.ta, p.tb, p.m, p.n, p.k, H(p.a), H(p.b), H(p.out), stream_, variant);
+      case OpKind::kInt8Product:
+        return cuda::Int8MatmulDequant(I8(p.a), I8(p.b), p.m, p.n, p.k, H(p.sa), H(p.sb),
+                                       p.sb_is_scalar, /*bias=*/nullptr, H(p.out), stream_,
+                                       variant);
+      case OpKind::kQuantize:
+        switch (p.quantize) {
+          case QuantizeKind::kRowwise:
+            if (variant) *variant = "quantize_rowwise";
+            return cuda::QuantizeRowwise(H(p.input), p.rows, p.cols, I8(p.codes), H(p.state),
+                                         stream_);
+          case QuantizeKind::kColwiseTranspose:
+            if (variant) *variant = "quantize_colwise_transpose";
+            return cuda::QuantizeColwiseTranspose(H(p.input), p.rows, p.cols, I8(p.codes),
+                                                  H(p.state), stream_);
+          case QuantizeKind::kGlobal:
+            if (variant) *variant = "quantize_global";
+            return cuda::QuantizeGlobal(H(p.input), p.rows, p.cols, I8(p.codes), H(p.state),
+                                        scratch_, stream_);
+          case QuantizeKind::kGlobalTranspose:
+            if (variant) *variant = "quantize_global_transpose";
+            return cuda::QuantizeGlobalTranspose(H(p.input), p.rows, p.cols, I8(p.codes),
+                                                 H(p.state), scratch_, stream_);
+        }
+    }
+    return absl::InternalError("unknown op kind");
+  }
+
+  Config config_;
+  cudaStream_t stream_;
+  cuda::GemmFp16Runner* gemm_;
+  void* bufs_[kNumBufs] = {};
+  void* scratch_ = nullptr;
+  size_t scratch_bytes_ = 0;
+  std::vector<cudaEvent_t> events_;
+};
+
+class CudaBackend final : public Backend {
+ public:
+  static absl::StatusOr<std::unique_ptr<Backend>> Create(int device) {
+    const int count = CudaDeviceCount();
+    if (device < 0 || device >= count) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no CUDA device ", device, " (", count, " visible",
+          count == 0 ? "; no driver or GPU on this machine" : "", ")"));
+    }
+    auto backend = std::unique_ptr<CudaBackend>(new CudaBackend(device));
+    SB_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
+    SB_CUDA_RETURN_IF_ERROR(
+        cudaStreamCreateWithFlags(&backend->stream_, cudaStreamNonBlocking));
+    absl::StatusOr<std::unique_ptr<cuda::GemmFp16Runner>> gemm = cuda::GemmFp16Runner::Create();
+    if (!gemm.ok()) return gemm.status();
+    backend->gemm_ = *std::move(gemm);
+    cudaDeviceProp prop;
+    SB_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, device));
+    int driver = 0, runtime = 0;
+    cudaDriverGetVersion(&driver);
+    cudaRuntimeGetVersion(&runtime);
+    BackendInfo& info = backend->info_;
+    info.backend = "cuda";
+    info.device_name = prop.name;
+    info.memory_bytes = static_cast<int64_t>(prop.totalGlobalMem);
+    info.driver_version = VersionString(driver);
+    info.cuda_version = VersionString(runtime);
+    info.compute_capability = absl::StrCat(prop.major, ".", prop.minor);
+    info.build_flags = SWITCHBACK_BUILD_FLAGS;
+    return std::unique_ptr<Backend>(std::move(backend));
+  }
+
+  ~CudaBackend() override {
+    gemm_.reset();
+    if (stream_) cudaStreamDestroy(stream_);
+  }
+
+  BackendInfo Info() const override { return info_; }
+
+  absl::Status CheckFits(const Config& config) const override {
+    size_t free_bytes = 0, total_bytes = 0;
+    cudaSetDevice(device_);
+    SB_CUDA_RETURN_IF_ERROR(cudaMemGetInfo(&free_bytes, &total_bytes));
+    const int64_t need = ConfigBytes(config);
+    if (need < 0 || need + kDeviceHeadroomBytes > static_cast<int64_t>(free_bytes)) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "needs %.2f GiB of device memory (+%.2f GiB headroom); %.2f GiB of %.2f GiB free on %s",
+          need / 1073741824.0, kDeviceHeadroomBytes / 1073741824.0, free_bytes / 1073741824.0,
+          total_bytes / 1073741824.0, info_.device_name));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config& config) override {
+    SB_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
+    auto workspace = std::make_unique<CudaWorkspace>(config, stream_, gemm_.get());
+    SB_RETURN_IF_ERROR(workspace->Allocate());
+    return std::unique_ptr<ConfigWorkspace>(std::move(workspace));
+  }
+
+ private:
+  explicit CudaBackend(int device) : device_(device) {}
+
+  int device_;
+  cudaStream_t stream_ = nullptr;
+  std::unique_ptr<cuda::GemmFp16Runner> gemm_;
+  BackendInfo info_;
+};
+
+}  // namespace
+
+int CudaDeviceCount() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> MakeCudaBackend(int device) {
+  return CudaBackend::Create(device);
+}
+
+}  // namespace switchback

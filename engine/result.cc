@@ -1,0 +1,81 @@
+#include "engine/result.h"
+
+#include <nlohmann/json.hpp>
+
+namespace switchback {
+
+void ComputeTotals(ConfigResult& result) {
+  for (size_t t = 0; t < kTotals.size(); ++t) {
+    const Total& total = kTotals[t];
+    double sum = 0;
+    bool complete = true;
+    for (int i = 0; i < total.num_ops; ++i) {
+      const OpResult& op = result.at(total.ops[i]);
+      if (!op.measured) {
+        complete = false;
+        break;
+      }
+      sum += op.summary.mean;
+    }
+    result.totals[t] = complete ? std::optional<double>(sum) : std::nullopt;
+  }
+}
+
+std::string ToJsonLine(const ConfigResult& result) {
+  // ordered_json keeps insertion order: the original's keys first, in its order.
+  nlohmann::ordered_json line;
+  const Config& c = result.config;
+  line["repeat"] = c.repeat;
+  line["batch_size"] = c.batch_size;
+  line["dim_out"] = c.dim_out;
+  line["dim_in"] = c.dim_in;
+  line["wm"] = c.wm;
+  line["switch"] = c.switch_mode;
+  for (Op op : kAllOps) {
+    const OpResult& r = result.at(op);
+    if (r.measured) line[std::string(OpName(op))] = r.summary.mean;
+  }
+  for (size_t t = 0; t < kTotals.size(); ++t) {
+    if (result.totals[t]) line[std::string(kTotals[t].name)] = *result.totals[t];
+  }
+  // Extras, after every original key.
+  const std::optional<double>& standard = result.totals[0];
+  if (standard && *standard > 0) {
+    if (result.totals[1]) {
+      line["speedup_rowwise_pct"] = 100.0 * (*standard - *result.totals[1]) / *standard;
+    }
+    if (result.totals[2]) {
+      line["speedup_global_pct"] = 100.0 * (*standard - *result.totals[2]) / *standard;
+    }
+  }
+  line["config_index"] = c.index;
+  line["dim"] = c.dim;
+  line["seed"] = c.seed;
+  line["mode"] = "original";
+  line["unit"] = "ms";
+  line["backend"] = result.device.backend;
+  line["device"] = result.device.device_name;
+  if (!result.device.driver_version.empty()) {
+    line["driver_version"] = result.device.driver_version;
+  }
+  if (!result.device.cuda_version.empty()) line["cuda_version"] = result.device.cuda_version;
+  line["elapsed_s"] = result.elapsed_s;
+  nlohmann::ordered_json stats = nlohmann::ordered_json::object();
+  nlohmann::ordered_json variants = nlohmann::ordered_json::object();
+  for (Op op : kAllOps) {
+    const OpResult& r = result.at(op);
+    if (!r.measured) continue;
+    const Summary& s = r.summary;
+    stats[std::string(OpName(op))] = {{"count", s.count}, {"mean", s.mean},
+                                      {"median", s.median}, {"min", s.min},
+                                      {"max", s.max},       {"stddev", s.stddev}};
+    variants[std::string(OpName(op))] = r.variant;
+  }
+  line["stats"] = std::move(stats);
+  line["variants"] = std::move(variants);
+  if (!result.error.empty()) line["error"] = result.error;
+  // Replace invalid UTF-8 (e.g. in a driver message) instead of throwing.
+  return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+}  // namespace switchback

@@ -1,0 +1,60 @@
+#include "engine/runner.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "engine/statistics.h"
+
+namespace switchback {
+
+ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel) {
+  const auto start = std::chrono::steady_clock::now();
+  ConfigResult result;
+  result.config = config;
+  result.device = backend.Info();
+  auto finish = [&]() -> ConfigResult {
+    ComputeTotals(result);
+    result.elapsed_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return std::move(result);
+  };
+  auto add_error = [&](std::string message) {
+    result.error = result.error.empty() ? std::move(message)
+                                        : absl::StrCat(result.error, "; ", message);
+  };
+
+  if (absl::Status fits = backend.CheckFits(config); !fits.ok()) {
+    add_error(std::string(fits.message()));
+    return finish();
+  }
+  absl::StatusOr<std::unique_ptr<ConfigWorkspace>> workspace = backend.Prepare(config);
+  if (!workspace.ok()) {
+    add_error(absl::StrCat("prepare: ", workspace.status().message()));
+    return finish();
+  }
+  // The original's get_time: repeat // 2 untimed calls, then repeat timed calls.
+  const int64_t warmup = config.repeat / 2;
+  for (Op op : kAllOps) {
+    if (cancel.cancelled()) {
+      add_error("cancelled");
+      break;
+    }
+    absl::StatusOr<OpSamples> samples = (*workspace)->Time(op, warmup, config.repeat, cancel);
+    if (!samples.ok()) {
+      if (absl::IsCancelled(samples.status())) {
+        add_error("cancelled");
+        break;
+      }
+      // Other ops may still run (e.g. one missing cuBLASLt algorithm); the line says which.
+      add_error(absl::StrCat(OpName(op), ": ", samples.status().message()));
+      continue;
+    }
+    OpResult& r = result.at(op);
+    r.measured = true;
+    r.summary = Summarize(samples->samples_ms);
+    r.variant = std::move(samples->variant);
+  }
+  return finish();
+}
+
+}  // namespace switchback
