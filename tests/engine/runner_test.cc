@@ -1,0 +1,96 @@
+#include "engine/runner.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/cpu_backend.h"
+
+namespace switchback {
+namespace {
+
+Config SmallConfig() {
+  SweepSpec spec = DefaultSweepSpec();
+  spec.dims = {32};
+  spec.batch_sizes = {48};
+  spec.switches = {true};
+  spec.repeat = 3;
+  spec.seed = 11;
+  return ExpandSweep(spec)[0];
+}
+
+TEST(RunnerTest, CpuBackendMeasuresEveryOp) {
+  auto backend = MakeCpuBackend({});
+  CancelToken cancel;
+  const ConfigResult r = RunConfig(*backend, SmallConfig(), cancel);
+  EXPECT_EQ(r.error, "");
+  for (Op op : kAllOps) {
+    const OpResult& o = r.at(op);
+    EXPECT_TRUE(o.measured) << OpName(op);
+    EXPECT_EQ(o.summary.count, 3) << OpName(op);
+    EXPECT_GT(o.summary.mean, 0.0) << OpName(op);
+    EXPECT_LE(o.summary.min, o.summary.median);
+    EXPECT_LE(o.summary.median, o.summary.max);
+    EXPECT_FALSE(o.variant.empty());
+  }
+  ASSERT_TRUE(r.totals[0].has_value());
+  EXPECT_DOUBLE_EQ(*r.totals[0], r.at(Op::kStandardFwd).summary.mean +
+                                     r.at(Op::kStandardGx).summary.mean +
+                                     r.at(Op::kStandardGw).summary.mean);
+  EXPECT_EQ(r.device.backend, "cpu");
+  EXPECT_GT(r.elapsed_s, 0.0);
+}
+
+TEST(RunnerTest, CancelledBeforeStartMeasuresNothing) {
+  auto backend = MakeCpuBackend({});
+  CancelToken cancel;
+  cancel.Cancel();
+  const ConfigResult r = RunConfig(*backend, SmallConfig(), cancel);
+  EXPECT_EQ(r.error, "cancelled");
+  for (Op op : kAllOps) EXPECT_FALSE(r.at(op).measured);
+  EXPECT_FALSE(r.totals[0].has_value());
+}
+
+TEST(RunnerTest, WorkLimitRefusesBeforeAllocating) {
+  CpuBackendOptions options;
+  options.work_limit_macs = 1e6;
+  auto backend = MakeCpuBackend(options);
+  absl::Status s = backend->CheckFits(SmallConfig());
+  EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(s.message().find("--cpu-work-limit"), std::string::npos) << s;
+  CpuBackendOptions memory;
+  memory.memory_limit_bytes = 1024;
+  EXPECT_EQ(MakeCpuBackend(memory)->CheckFits(SmallConfig()).code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+// A backend whose rowwise_bwd fails: the line says so and keeps every other op.
+class FailingWorkspace : public ConfigWorkspace {
+ public:
+  absl::StatusOr<OpSamples> Time(Op op, int64_t, int64_t repeat, const CancelToken&) override {
+    if (op == Op::kRowwiseBwd) return absl::InternalError("kernel exploded");
+    return OpSamples{std::vector<double>(repeat, 1.0), "fake"};
+  }
+};
+class FailingBackend : public Backend {
+ public:
+  BackendInfo Info() const override { return {"fake", "fake device"}; }
+  absl::Status CheckFits(const Config&) const override { return absl::OkStatus(); }
+  absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config&) override {
+    return std::unique_ptr<ConfigWorkspace>(new FailingWorkspace);
+  }
+};
+
+TEST(RunnerTest, OneFailingOpKeepsTheRest) {
+  FailingBackend backend;
+  CancelToken cancel;
+  const ConfigResult r = RunConfig(backend, SmallConfig(), cancel);
+  EXPECT_EQ(r.error, "rowwise_bwd: kernel exploded");
+  EXPECT_FALSE(r.at(Op::kRowwiseBwd).measured);
+  EXPECT_TRUE(r.at(Op::kGlobalBwd).measured);
+  EXPECT_TRUE(r.totals[0].has_value());
+  EXPECT_FALSE(r.totals[1].has_value());
+  ASSERT_TRUE(r.totals[2].has_value());
+  EXPECT_DOUBLE_EQ(*r.totals[2], 7.0);
+}
+
+}  // namespace
+}  // namespace switchback
