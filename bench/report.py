@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Renders docs/BENCHMARKS.md tables from one device run: our JSONL beside bitsandbytes'
+Triton numbers (bench/anchors, same H100 kind) and PyTorch's products timed in the same
+run (bench/torch_baselines.py). Standard library only.
+
+    python3 bench/report.py OURS.jsonl [--torch TORCH.jsonl] [--anchors bench/anchors/bnb_triton_h100_measured.jsonl]
+"""
+import argparse
+import json
+import statistics
+
+OPS = ["standard_fwd", "standard_gw", "standard_gx", "rowwise_fwd", "rowwise_bwd", "global_fwd",
+       "global_bwd", "x_quantize_rowwise", "g_quantize_rowwise", "w_quantize_rowwise",
+       "w_quantize_colwise_transpose", "w_quantize_global", "w_quantize_global_transpose"]
+
+
+def load(path):
+    rows = {}
+    if not path:
+        return rows
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                r = json.loads(line)
+                rows[(r["batch_size"], r["dim_in"], r["dim_out"])] = r
+    return rows
+
+
+def quant_bytes(op, b, din, dout):
+    """Bytes read + written by one call (fp16 in, int8 out, fp16 states)."""
+    if op == "x_quantize_rowwise":
+        return b * din * 3 + b * 2
+    if op == "g_quantize_rowwise":
+        return b * dout * 3 + b * 2
+    n = dout * din * 3
+    return n + {"w_quantize_rowwise": dout * 2, "w_quantize_colwise_transpose": din * 2}.get(op, 2)
+
+
+def tops(b, din, dout, ms):
+    return 2.0 * b * din * dout / (ms * 1e-3) / 1e12
+
+
+def fmt(v, spec=".3f"):
+    return "-" if v is None else format(v, spec)
+
+
+def speedup(r, key):
+    if r and r.get("time_standard") and r.get(key):
+        return 100.0 * (r["time_standard"] - r[key]) / r["time_standard"]
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("ours")
+    p.add_argument("--torch")
+    p.add_argument("--anchors", default="bench/anchors/bnb_triton_h100_measured.jsonl")
+    a = p.parse_args()
+    ours, torch, bnb = load(a.ours), load(a.torch), load(a.anchors)
+    keys = list(ours)
+
+    print("### End to end (ms; speedup % = 100 (standard - X) / standard)\n")
+    print("| batch | dim_in | dim_out | standard | rowwise | global | speedup rowwise | speedup global | bnb rowwise | bnb global |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for k in keys:
+        r, q = ours[k], bnb.get(k)
+        print(f"| {k[0]} | {k[1]} | {k[2]} | {fmt(r.get('time_standard'))} | {fmt(r.get('time_rowwise'))} | "
+              f"{fmt(r.get('time_global'))} | {fmt(speedup(r, 'time_rowwise'), '+.1f')} | "
+              f"{fmt(speedup(r, 'time_global'), '+.1f')} | {fmt(speedup(q, 'time_rowwise'), '+.1f')} | "
+              f"{fmt(speedup(q, 'time_global'), '+.1f')} |")
+
+    print("\n### Int8 products (TOP/s; ratio = our time / bnb's inverse, >1 is faster)\n")
+    print("| batch | dim_in | dim_out | rowwise_fwd | rowwise_bwd | global_fwd | global_bwd | bnb rowwise_fwd | x bnb (min of 4) | torch._int_mm fwd | fp8 _scaled_mm fwd | variant |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for k in keys:
+        r, q, t = ours[k], bnb.get(k), torch.get(k)
+        b, din, dout = k
+        vals = [tops(b, din, dout, r[o]) if o in r else None for o in OPS[3:7]]
+        ratios = [q[o] / r[o] for o in OPS[3:7] if q and o in r and o in q]
+        bnb_fwd = tops(b, din, dout, q["rowwise_fwd"]) if q else None
+        int_mm = tops(b, din, dout, t["torch_int_mm_fwd"]) if t and "torch_int_mm_fwd" in t else None
+        fp8 = tops(b, din, dout, t["torch_scaled_mm_fp8_fwd"]) if t and "torch_scaled_mm_fp8_fwd" in t else None
+        variant = r.get("variants", {}).get("rowwise_fwd", "")
+        print(f"| {b} | {din} | {dout} | " + " | ".join(fmt(v, ".0f") for v in vals) +
+              f" | {fmt(bnb_fwd, '.0f')} | {fmt(min(ratios) if ratios else None, '.2f')} | {fmt(int_mm, '.0f')} | {fmt(fp8, '.0f')} | {variant} |")
+
+    print("\n### Fp16 products (ours through cuBLASLt vs torch.matmul, same run; ratio = torch / ours)\n")
+    print("| batch | dim_in | dim_out | fwd ms | gw ms | gx ms | fwd TFLOP/s | ratio fwd | ratio gw | ratio gx |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for k in keys:
+        r, t = ours[k], torch.get(k, {})
+        b, din, dout = k
+        ratio = [t.get(f"torch_matmul_{o}") / r[f"standard_{o}"] if t.get(f"torch_matmul_{o}") and f"standard_{o}" in r else None
+                 for o in ("fwd", "gw", "gx")]
+        print(f"| {b} | {din} | {dout} | {fmt(r.get('standard_fwd'))} | {fmt(r.get('standard_gw'))} | {fmt(r.get('standard_gx'))} | "
+              f"{fmt(tops(b, din, dout, r['standard_fwd']) if 'standard_fwd' in r else None, '.0f')} | " +
+              " | ".join(fmt(v, ".3f") for v in ratio) + " |")
+
+    print("\n### Quantization (effective TB/s: bytes read + written / time; bnb in brackets)\n")
+    print("| batch | dim_in | dim_out | " + " | ".join(OPS[7:]) + " |")
+    print("|---:|---:|---:|" + "---:|" * 6)
+    for k in keys:
+        r, q = ours[k], bnb.get(k)
+        b, din, dout = k
+        cells = []
+        for o in OPS[7:]:
+            mine = quant_bytes(o, b, din, dout) / (r[o] * 1e-3) / 1e12 if o in r else None
+            theirs = quant_bytes(o, b, din, dout) / (q[o] * 1e-3) / 1e12 if q and o in q else None
+            cells.append(f"{fmt(mine, '.2f')} [{fmt(theirs, '.2f')}]")
+        print(f"| {b} | {din} | {dout} | " + " | ".join(cells) + " |")
+
+    errors = [(k, ours[k]["error"]) for k in keys if ours[k].get("error")]
+    if errors:
+        print("\n### Configurations with errors\n")
+        for k, e in errors:
+            print(f"- {k}: {e}")
+
+
+if __name__ == "__main__":
+    main()
