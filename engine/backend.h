@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "engine/cancel.h"
 #include "engine/op.h"
+#include "engine/op_plan.h"
 #include "engine/sweep.h"
 
 namespace switchback {
@@ -24,20 +25,31 @@ struct BackendInfo {
   std::string build_flags;
 };
 
-// Per-call times of one op in milliseconds, and the kernel variant that ran.
-struct OpSamples {
-  std::vector<double> samples_ms;
-  std::string variant;
-};
-
-// Buffers of one config, filled with x, g, w from the seed and their quantized copies.
+// One config's buffers, filled with x, g, w from the seed and their quantized copies, and
+// the primitives that the measurement loops (engine/measure_*.cc) are built from. Work is
+// enqueued in order on one stream (the CPU runs it synchronously).
 class ConfigWorkspace {
  public:
   virtual ~ConfigWorkspace() = default;
-  // `warmup` untimed calls, then `repeat` timed calls back to back; one sample per call.
-  // CANCELLED when `cancel` fires between calls.
-  virtual absl::StatusOr<OpSamples> Time(Op op, int64_t warmup, int64_t repeat,
-                                         const CancelToken& cancel) = 0;
+  // Enqueues one call of `op`; `variant` (optional) receives the kernel variant's name.
+  virtual absl::Status Enqueue(Op op, std::string* variant) = 0;
+  // Records timestamp `slot` in stream order (a CUDA event, or the host clock).
+  virtual absl::Status Mark(int slot) = 0;
+  // Waits for all enqueued work.
+  virtual absl::Status Synchronize() = 0;
+  // Milliseconds between two marks; call after Synchronize.
+  virtual absl::StatusOr<double> ElapsedMs(int from, int to) = 0;
+  // Evicts the device's caches (L2, or the CPU's last level) with one buffer allocated
+  // once, so the next call reads its operands from memory (cold measurements).
+  virtual absl::Status FlushCaches() = 0;
+  // Graph measurements: capture `calls` back-to-back calls of `op` once, replay them with
+  // ReplayCaptured. UNIMPLEMENTED where the device has no graphs (the CPU).
+  virtual absl::Status Capture(Op op, int64_t calls) = 0;
+  virtual absl::Status ReplayCaptured() = 0;
+  // Copies `rows` x `cols` elements of a buffer viewed as a matrix with `pitch` elements
+  // per row, starting at element `offset`, to dense host memory (verification).
+  virtual absl::Status Read(Buf buf, int64_t offset, int64_t rows, int64_t cols, int64_t pitch,
+                            void* host) = 0;
 };
 
 class Backend {

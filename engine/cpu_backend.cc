@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <new>
 #include <thread>
 #include <vector>
@@ -53,22 +55,62 @@ class CpuWorkspace final : public ConfigWorkspace {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<OpSamples> Time(Op op, int64_t warmup, int64_t repeat,
-                                 const CancelToken& cancel) override {
+  absl::Status Enqueue(Op op, std::string* variant) override {
     const OpPlan plan = PlanOf(op, config_);
-    OpSamples out;
-    out.variant = VariantOf(plan);
-    out.samples_ms.reserve(static_cast<size_t>(repeat));
-    for (int64_t i = 0; i < warmup + repeat; ++i) {
-      if (cancel.cancelled()) return absl::CancelledError("cancelled");
-      const auto t0 = std::chrono::steady_clock::now();
-      RunOnce(plan);
-      const auto t1 = std::chrono::steady_clock::now();
-      if (i >= warmup) {
-        out.samples_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      }
+    if (variant) *variant = VariantOf(plan);
+    RunOnce(plan);
+    return absl::OkStatus();
+  }
+
+  absl::Status Mark(int slot) override {
+    if (slot < 0) return absl::InvalidArgumentError("negative mark slot");
+    if (static_cast<size_t>(slot) >= marks_.size()) marks_.resize(slot + 1);
+    marks_[slot] = std::chrono::steady_clock::now();
+    return absl::OkStatus();
+  }
+
+  absl::Status Synchronize() override { return absl::OkStatus(); }
+
+  absl::StatusOr<double> ElapsedMs(int from, int to) override {
+    if (from < 0 || to < 0 || static_cast<size_t>(std::max(from, to)) >= marks_.size()) {
+      return absl::InvalidArgumentError("mark slot out of range");
     }
-    return out;
+    return std::chrono::duration<double, std::milli>(marks_[to] - marks_[from]).count();
+  }
+
+  absl::Status FlushCaches() override {
+    // Larger than any last-level cache here; written once with a value that changes, so
+    // the writes cannot be elided.
+    constexpr size_t kFlushBytes = size_t{256} << 20;
+    if (flush_.empty()) flush_.resize(kFlushBytes);
+    ++flush_round_;
+    ref::ParallelFor(static_cast<int64_t>(flush_.size() / 64), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) flush_[static_cast<size_t>(i) * 64] = flush_round_;
+    });
+    return absl::OkStatus();
+  }
+
+  absl::Status Capture(Op, int64_t) override {
+    return absl::UnimplementedError("graph mode needs the CUDA backend (no graphs on the CPU)");
+  }
+  absl::Status ReplayCaptured() override {
+    return absl::UnimplementedError("graph mode needs the CUDA backend (no graphs on the CPU)");
+  }
+
+  absl::Status Read(Buf buf, int64_t offset, int64_t rows, int64_t cols, int64_t pitch,
+                    void* host) override {
+    const BufShape shape = ShapeOf(buf, config_);
+    if (rows < 0 || cols < 0 || offset < 0 ||
+        (rows > 0 && offset + (rows - 1) * pitch + cols > shape.elements)) {
+      return absl::OutOfRangeError("read outside the buffer");
+    }
+    const unsigned char* src = bufs_[static_cast<int>(buf)].get();
+    unsigned char* dst = static_cast<unsigned char*>(host);
+    const size_t eb = static_cast<size_t>(shape.element_bytes);
+    for (int64_t r = 0; r < rows; ++r) {
+      std::memcpy(dst + r * cols * eb, src + (offset + r * pitch) * eb, cols * eb);
+    }
+    return absl::OkStatus();
   }
 
  private:
@@ -113,6 +155,9 @@ class CpuWorkspace final : public ConfigWorkspace {
 
   Config config_;
   std::unique_ptr<unsigned char[]> bufs_[kNumBufs];
+  std::vector<std::chrono::steady_clock::time_point> marks_;
+  std::vector<unsigned char> flush_;
+  unsigned char flush_round_ = 0;
 };
 
 class CpuBackend final : public Backend {

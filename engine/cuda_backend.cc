@@ -3,6 +3,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -39,13 +40,22 @@ std::string VersionString(int v) { return absl::StrCat(v / 1000, ".", (v % 1000)
 // Headroom kept free beyond a config's buffers: cuBLASLt workspace, scratch, allocator slack.
 constexpr int64_t kDeviceHeadroomBytes = int64_t{512} << 20;
 
+// Device memory owned for the backend's lifetime (the cache-flush buffer).
+struct DeviceBuffer {
+  void* data = nullptr;
+  size_t bytes = 0;
+  ~DeviceBuffer() { cudaFree(data); }
+};
+
 class CudaWorkspace final : public ConfigWorkspace {
  public:
-  CudaWorkspace(const Config& config, cudaStream_t stream, cuda::GemmFp16Runner* gemm)
-      : config_(config), stream_(stream), gemm_(gemm) {}
+  CudaWorkspace(const Config& config, cudaStream_t stream, cuda::GemmFp16Runner* gemm,
+                const DeviceBuffer* flush)
+      : config_(config), stream_(stream), gemm_(gemm), flush_(flush) {}
 
   ~CudaWorkspace() override {
     cudaStreamSynchronize(stream_);
+    DestroyGraph();
     for (cudaEvent_t e : events_) cudaEventDestroy(e);
     for (void* p : bufs_) cudaFree(p);
     cudaFree(scratch_);
@@ -77,38 +87,85 @@ class CudaWorkspace final : public ConfigWorkspace {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<OpSamples> Time(Op op, int64_t warmup, int64_t repeat,
-                                 const CancelToken& cancel) override {
-    const OpPlan plan = PlanOf(op, config_);
-    OpSamples out;
-    for (int64_t i = 0; i < warmup; ++i) {
-      if (cancel.cancelled()) return absl::CancelledError("cancelled");
-      SB_RETURN_IF_ERROR(RunOnce(plan, i == 0 ? &out.variant : nullptr));
-    }
-    // Events between consecutive calls: each interval is one call, and their sum is the
-    // whole back-to-back loop, so the mean equals the original's loop-time / repeat.
-    while (static_cast<int64_t>(events_.size()) < repeat + 1) {
+  absl::Status Enqueue(Op op, std::string* variant) override {
+    return RunOnce(PlanOf(op, config_), variant);
+  }
+
+  absl::Status Mark(int slot) override {
+    if (slot < 0) return absl::InvalidArgumentError("negative mark slot");
+    while (static_cast<int>(events_.size()) <= slot) {
       cudaEvent_t e;
       SB_CUDA_RETURN_IF_ERROR(cudaEventCreate(&e));
       events_.push_back(e);
     }
-    SB_CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[0], stream_));
-    for (int64_t i = 0; i < repeat; ++i) {
-      if (cancel.cancelled()) {
-        cudaStreamSynchronize(stream_);
-        return absl::CancelledError("cancelled");
-      }
-      SB_RETURN_IF_ERROR(RunOnce(plan, out.variant.empty() ? &out.variant : nullptr));
-      SB_CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[i + 1], stream_));
+    SB_CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[slot], stream_));
+    return absl::OkStatus();
+  }
+
+  absl::Status Synchronize() override {
+    SB_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<double> ElapsedMs(int from, int to) override {
+    if (from < 0 || to < 0 || std::max(from, to) >= static_cast<int>(events_.size())) {
+      return absl::InvalidArgumentError("mark slot out of range");
     }
-    SB_CUDA_RETURN_IF_ERROR(cudaEventSynchronize(events_[repeat]));
-    out.samples_ms.resize(static_cast<size_t>(repeat));
-    for (int64_t i = 0; i < repeat; ++i) {
-      float ms = 0;
-      SB_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, events_[i], events_[i + 1]));
-      out.samples_ms[i] = ms;
+    float ms = 0;
+    SB_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, events_[from], events_[to]));
+    return static_cast<double>(ms);
+  }
+
+  absl::Status FlushCaches() override {
+    // Writing a buffer twice the L2's size with a new value each time replaces every line.
+    ++flush_round_;
+    SB_CUDA_RETURN_IF_ERROR(
+        cudaMemsetAsync(flush_->data, flush_round_, flush_->bytes, stream_));
+    return absl::OkStatus();
+  }
+
+  absl::Status Capture(Op op, int64_t calls) override {
+    DestroyGraph();
+    const OpPlan plan = PlanOf(op, config_);
+    SB_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    absl::Status run = absl::OkStatus();
+    for (int64_t i = 0; i < calls && run.ok(); ++i) run = RunOnce(plan, nullptr);
+    cudaGraph_t graph = nullptr;
+    const cudaError_t end = cudaStreamEndCapture(stream_, &graph);
+    if (!run.ok()) {
+      if (graph) cudaGraphDestroy(graph);
+      return run;
     }
-    return out;
+    if (end != cudaSuccess) return CudaError(end, "cudaStreamEndCapture");
+    const cudaError_t inst = cudaGraphInstantiate(&graph_exec_, graph, 0);
+    cudaGraphDestroy(graph);
+    if (inst != cudaSuccess) {
+      graph_exec_ = nullptr;
+      return CudaError(inst, "cudaGraphInstantiate");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ReplayCaptured() override {
+    if (!graph_exec_) return absl::FailedPreconditionError("nothing captured");
+    SB_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_));
+    return absl::OkStatus();
+  }
+
+  absl::Status Read(Buf buf, int64_t offset, int64_t rows, int64_t cols, int64_t pitch,
+                    void* host) override {
+    const BufShape shape = ShapeOf(buf, config_);
+    if (rows < 0 || cols < 0 || offset < 0 ||
+        (rows > 0 && offset + (rows - 1) * pitch + cols > shape.elements)) {
+      return absl::OutOfRangeError("read outside the buffer");
+    }
+    if (rows == 0 || cols == 0) return absl::OkStatus();
+    const size_t eb = static_cast<size_t>(shape.element_bytes);
+    SB_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+    const char* src = static_cast<const char*>(bufs_[static_cast<int>(buf)]) + offset * eb;
+    SB_CUDA_RETURN_IF_ERROR(cudaMemcpy2D(host, cols * eb, src, pitch * eb, cols * eb,
+                                         static_cast<size_t>(rows), cudaMemcpyDeviceToHost));
+    return absl::OkStatus();
   }
 
  private:
@@ -153,6 +210,14 @@ class CudaWorkspace final : public ConfigWorkspace {
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;
   std::vector<cudaEvent_t> events_;
+  const DeviceBuffer* flush_;
+  unsigned char flush_round_ = 0;
+  cudaGraphExec_t graph_exec_ = nullptr;
+
+  void DestroyGraph() {
+    if (graph_exec_) cudaGraphExecDestroy(graph_exec_);
+    graph_exec_ = nullptr;
+  }
 };
 
 class CudaBackend final : public Backend {
@@ -184,6 +249,9 @@ class CudaBackend final : public Backend {
     info.cuda_version = VersionString(runtime);
     info.compute_capability = absl::StrCat(prop.major, ".", prop.minor);
     info.build_flags = SWITCHBACK_BUILD_FLAGS;
+    // Cold measurements flush L2 with one buffer of twice its size, allocated once.
+    backend->flush_.bytes = static_cast<size_t>(std::max(prop.l2CacheSize, 1 << 20)) * 2;
+    SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&backend->flush_.data, backend->flush_.bytes));
     return std::unique_ptr<Backend>(std::move(backend));
   }
 
@@ -210,7 +278,7 @@ class CudaBackend final : public Backend {
 
   absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config& config) override {
     SB_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
-    auto workspace = std::make_unique<CudaWorkspace>(config, stream_, gemm_.get());
+    auto workspace = std::make_unique<CudaWorkspace>(config, stream_, gemm_.get(), &flush_);
     SB_RETURN_IF_ERROR(workspace->Allocate());
     return std::unique_ptr<ConfigWorkspace>(std::move(workspace));
   }
@@ -221,6 +289,7 @@ class CudaBackend final : public Backend {
   int device_;
   cudaStream_t stream_ = nullptr;
   std::unique_ptr<cuda::GemmFp16Runner> gemm_;
+  DeviceBuffer flush_;
   BackendInfo info_;
 };
 

@@ -51,7 +51,8 @@ std::string ToJsonLine(const ConfigResult& result) {
   line["config_index"] = c.index;
   line["dim"] = c.dim;
   line["seed"] = c.seed;
-  line["mode"] = "original";
+  line["mode"] = std::string(ModeName(c.measure.mode));
+  line["adaptive"] = c.measure.stop.adaptive;
   line["unit"] = "ms";
   line["backend"] = result.device.backend;
   line["device"] = result.device.device_name;
@@ -66,9 +67,11 @@ std::string ToJsonLine(const ConfigResult& result) {
     const OpResult& r = result.at(op);
     if (!r.measured) continue;
     const Summary& s = r.summary;
-    stats[std::string(OpName(op))] = {{"count", s.count}, {"mean", s.mean},
-                                      {"median", s.median}, {"min", s.min},
-                                      {"max", s.max},       {"stddev", s.stddev}};
+    nlohmann::ordered_json& o = stats[std::string(OpName(op))];
+    o = {{"count", s.count}, {"mean", s.mean}, {"median", s.median}, {"min", s.min},
+         {"max", s.max},     {"stddev", s.stddev}, {"p05", s.p05}, {"p95", s.p95},
+         {"cv", s.cv}};
+    if (c.measure.stop.adaptive) o["converged"] = r.converged;
     variants[std::string(OpName(op))] = r.variant;
   }
   line["stats"] = std::move(stats);

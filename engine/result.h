@@ -16,6 +16,7 @@ struct OpResult {
   bool measured = false;
   Summary summary;  // summary.mean is the flat key's value (ms)
   std::string variant;
+  bool converged = true;  // adaptive sampling reached its target
 };
 
 struct ConfigResult {
@@ -37,7 +38,8 @@ void ComputeTotals(ConfigResult& result);
 // The JSONL line without a trailing newline: repeat, batch_size, dim_out, dim_in, wm, switch,
 // the 13 op means, time_standard, time_rowwise, time_global (as the original), then extras:
 // speedup_rowwise_pct, speedup_global_pct, seed, dim, mode, unit, backend, device, driver_version,
-// cuda_version, stats {op: {count, mean, median, min, max, stddev}}, variants {op: name},
+// cuda_version, adaptive, stats {op: {count, mean, median, min, max, stddev, p05, p95, cv[,
+// converged]}}, variants {op: name},
 // error (only when set). Ops not measured are absent, never zero.
 std::string ToJsonLine(const ConfigResult& result);
 

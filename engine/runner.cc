@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "engine/measure.h"
 #include "engine/statistics.h"
 
 namespace switchback {
@@ -32,14 +33,12 @@ ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken
     add_error(absl::StrCat("prepare: ", workspace.status().message()));
     return finish();
   }
-  // The original's get_time: repeat // 2 untimed calls, then repeat timed calls.
-  const int64_t warmup = config.repeat / 2;
   for (Op op : kAllOps) {
     if (cancel.cancelled()) {
       add_error("cancelled");
       break;
     }
-    absl::StatusOr<OpSamples> samples = (*workspace)->Time(op, warmup, config.repeat, cancel);
+    absl::StatusOr<OpSamples> samples = Measure(**workspace, op, config.repeat, config.measure, cancel);
     if (!samples.ok()) {
       if (absl::IsCancelled(samples.status())) {
         add_error("cancelled");
@@ -53,6 +52,7 @@ ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken
     r.measured = true;
     r.summary = Summarize(samples->samples_ms);
     r.variant = std::move(samples->variant);
+    r.converged = samples->converged;
   }
   return finish();
 }

@@ -5,6 +5,14 @@
 
 namespace switchback {
 
+double Quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
 Summary Summarize(const std::vector<double>& samples) {
   Summary s;
   s.count = static_cast<int64_t>(samples.size());
@@ -14,8 +22,9 @@ Summary Summarize(const std::vector<double>& samples) {
   double sum = 0;
   for (double v : sorted) sum += v;
   s.mean = sum / static_cast<double>(s.count);
-  const size_t mid = sorted.size() / 2;
-  s.median = sorted.size() % 2 ? sorted[mid] : 0.5 * (sorted[mid - 1] + sorted[mid]);
+  s.median = Quantile(sorted, 0.5);
+  s.p05 = Quantile(sorted, 0.05);
+  s.p95 = Quantile(sorted, 0.95);
   s.min = sorted.front();
   s.max = sorted.back();
   if (s.count > 1) {
@@ -23,6 +32,7 @@ Summary Summarize(const std::vector<double>& samples) {
     for (double v : sorted) ss += (v - s.mean) * (v - s.mean);
     s.stddev = std::sqrt(ss / static_cast<double>(s.count - 1));
   }
+  s.cv = s.mean > 0 ? s.stddev / s.mean : 0;
   return s;
 }
 

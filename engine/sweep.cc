@@ -54,6 +54,15 @@ absl::Status ValidateSweep(const SweepSpec& spec, const SweepLimits& limits) {
     return absl::InvalidArgumentError(
         absl::StrCat("repeat = ", spec.repeat, ": must be positive"));
   }
+  if (spec.measure.stop.adaptive &&
+      !(spec.measure.stop.target_rel_ci > 0 && spec.measure.stop.target_rel_ci < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "target_rel_ci = ", spec.measure.stop.target_rel_ci, ": must be in (0, 1)"));
+  }
+  if (spec.measure.stop.adaptive && !(spec.measure.stop.max_seconds > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_seconds = ", spec.measure.stop.max_seconds, ": must be positive"));
+  }
   // Kernels index rows and columns with 32-bit grid dimensions and cuBLASLt takes int64
   // leading dimensions; cap each extent so every product stays well inside int64.
   constexpr int64_t kMaxExtent = int64_t{1} << 31;
@@ -109,6 +118,7 @@ std::vector<Config> ExpandSweep(const SweepSpec& spec) {
         c.switch_mode = sw;
         c.repeat = spec.repeat;
         c.seed = spec.seed;
+        c.measure = spec.measure;
         configs.push_back(c);
       }
     }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "engine/measure_options.h"
 
 namespace switchback {
 
@@ -15,6 +16,7 @@ struct SweepSpec {
   int64_t wm = 4;
   int64_t repeat = 64;
   uint64_t seed = 0;
+  MeasureOptions measure;
 };
 
 // SPEC.md's 60-config sweep.
@@ -30,6 +32,7 @@ struct Config {
   bool switch_mode = false;
   int64_t repeat = 0;
   uint64_t seed = 0;
+  MeasureOptions measure;
 };
 
 struct SweepLimits {

@@ -1,0 +1,163 @@
+#include "engine/measure.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "engine/stopping_rule.h"
+
+namespace switchback {
+namespace {
+
+// A workspace on a virtual clock: every call takes the next synthetic duration, a flush
+// takes 1000 ms, so tests see exactly what each mode times.
+class SyntheticWorkspace : public ConfigWorkspace {
+ public:
+  explicit SyntheticWorkspace(std::function<double()> next) : next_(std::move(next)) {}
+
+  absl::Status Enqueue(Op, std::string* variant) override {
+    if (variant) *variant = "synthetic";
+    if (capturing_) {
+      ++captured_;
+      return absl::OkStatus();
+    }
+    const double d = next_();
+    durations_.push_back(d);
+    now_ += d;
+    ++calls_;
+    return absl::OkStatus();
+  }
+  absl::Status Mark(int slot) override {
+    if (static_cast<size_t>(slot) >= marks_.size()) marks_.resize(slot + 1);
+    marks_[slot] = now_;
+    return absl::OkStatus();
+  }
+  absl::Status Synchronize() override { return absl::OkStatus(); }
+  absl::StatusOr<double> ElapsedMs(int from, int to) override { return marks_[to] - marks_[from]; }
+  absl::Status FlushCaches() override {
+    now_ += 1000.0;
+    ++flushes_;
+    return absl::OkStatus();
+  }
+  absl::Status Capture(Op op, int64_t calls) override {
+    capturing_ = true;
+    for (int64_t i = 0; i < calls; ++i) (void)Enqueue(op, nullptr);
+    capturing_ = false;
+    return absl::OkStatus();
+  }
+  absl::Status ReplayCaptured() override {
+    for (int64_t i = 0; i < captured_; ++i) (void)Enqueue(Op::kStandardFwd, nullptr);
+    return absl::OkStatus();
+  }
+  absl::Status Read(Buf, int64_t, int64_t, int64_t, int64_t, void*) override {
+    return absl::UnimplementedError("synthetic");
+  }
+
+  std::function<double()> next_;
+  std::vector<double> durations_;
+  std::vector<double> marks_;
+  double now_ = 0;
+  int64_t calls_ = 0, flushes_ = 0, captured_ = 0;
+  bool capturing_ = false;
+};
+
+std::function<double()> Sequence() {
+  auto i = std::make_shared<int>(0);
+  return [i] { return 1.0 + 0.01 * (*i)++; };
+}
+
+TEST(MeasureTest, OriginalIsWarmupThenRepeatBackToBack) {
+  SyntheticWorkspace ws(Sequence());
+  CancelToken cancel;
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, MeasureOptions{}, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(ws.calls_, 12);  // 8 // 2 warm-up + 8 timed
+  ASSERT_EQ(out->samples_ms.size(), 8u);
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(out->samples_ms[i], ws.durations_[4 + i], 1e-9);
+  EXPECT_EQ(out->variant, "synthetic");
+}
+
+TEST(MeasureTest, ColdFlushesBeforeEverySampleOutsideTheTimedInterval) {
+  SyntheticWorkspace ws(Sequence());
+  CancelToken cancel;
+  MeasureOptions options;
+  options.mode = MeasureMode::kCold;
+  auto out = Measure(ws, Op::kRowwiseFwd, 6, options, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(ws.flushes_, 6);
+  ASSERT_EQ(out->samples_ms.size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_NEAR(out->samples_ms[i], ws.durations_[3 + i], 1e-9);
+}
+
+TEST(MeasureTest, GraphSampleIsReplayTimeOverCalls) {
+  SyntheticWorkspace ws([] { return 2.0; });
+  CancelToken cancel;
+  MeasureOptions options;
+  options.mode = MeasureMode::kGraph;
+  auto out = Measure(ws, Op::kRowwiseFwd, 5, options, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_FALSE(out->samples_ms.empty());
+  for (double s : out->samples_ms) EXPECT_DOUBLE_EQ(s, 2.0);
+  EXPECT_EQ(ws.captured_, 5);
+}
+
+TEST(MeasureTest, CancelStopsBetweenCalls) {
+  SyntheticWorkspace ws(Sequence());
+  CancelToken cancel;
+  cancel.Cancel();
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, MeasureOptions{}, cancel);
+  EXPECT_TRUE(absl::IsCancelled(out.status())) << out.status();
+}
+
+TEST(StoppingRuleTest, ConfidenceHalfWidth) {
+  EXPECT_TRUE(std::isinf(RelativeConfidenceHalfWidth({1.0})));
+  EXPECT_DOUBLE_EQ(RelativeConfidenceHalfWidth({2.0, 2.0, 2.0}), 0.0);
+  // mean 2, s = 1.2909944, n = 4: 1.96 * s / 2 / 2
+  EXPECT_NEAR(RelativeConfidenceHalfWidth({0.5, 1.5, 2.5, 3.5}), 1.96 * 1.2909944487 / 4, 1e-9);
+  EXPECT_TRUE(Converged({2.0, 2.0}, 0.01));
+  EXPECT_FALSE(Converged({1.0, 3.0}, 0.01));
+}
+
+TEST(StoppingRuleTest, AdaptiveSamplesUntilTheTargetOnQuietData) {
+  std::mt19937 rng(1);
+  std::normal_distribution<double> noise(1.0, 0.05);  // 5% spread: needs ~100 samples for 1%
+  SyntheticWorkspace ws([&] { return noise(rng); });
+  CancelToken cancel;
+  MeasureOptions options;
+  options.stop.adaptive = true;
+  options.stop.target_rel_ci = 0.01;
+  options.stop.max_seconds = 30;
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, options, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(out->converged);
+  EXPECT_GT(out->samples_ms.size(), 8u);
+  EXPECT_EQ(out->samples_ms.size() % 8, 0u);
+  EXPECT_LE(RelativeConfidenceHalfWidth(out->samples_ms), 0.01);
+}
+
+TEST(StoppingRuleTest, AdaptiveStopsAtTheBudgetOnNoisyData) {
+  std::mt19937 rng(2);
+  std::exponential_distribution<double> heavy(0.01);  // CV ~1 and a zero-ish target
+  SyntheticWorkspace ws([&] { return heavy(rng); });
+  CancelToken cancel;
+  MeasureOptions options;
+  options.stop.adaptive = true;
+  options.stop.target_rel_ci = 1e-6;
+  options.stop.max_seconds = 0.05;
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, options, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->converged);
+  EXPECT_GE(out->samples_ms.size(), 8u);
+}
+
+TEST(StoppingRuleTest, NonAdaptiveKeepsExactlyRepeatSamples) {
+  SyntheticWorkspace ws([] { return 1.0; });
+  CancelToken cancel;
+  auto out = Measure(ws, Op::kRowwiseFwd, 64, MeasureOptions{}, cancel);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->samples_ms.size(), 64u);
+}
+
+}  // namespace
+}  // namespace switchback
