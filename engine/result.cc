@@ -76,6 +76,16 @@ std::string ToJsonLine(const ConfigResult& result) {
   }
   line["stats"] = std::move(stats);
   line["variants"] = std::move(variants);
+  if (c.verify) {
+    nlohmann::ordered_json verification = nlohmann::ordered_json::object();
+    for (Op op : kAllOps) {
+      const OpResult& r = result.at(op);
+      if (!r.verified) continue;
+      verification[std::string(OpName(op))] = {{"max_error", r.max_error},
+                                               {"tolerance", r.tolerance}};
+    }
+    line["verification"] = std::move(verification);
+  }
   if (!result.error.empty()) line["error"] = result.error;
   // Replace invalid UTF-8 (e.g. in a driver message) instead of throwing.
   return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -17,6 +17,9 @@ struct OpResult {
   Summary summary;  // summary.mean is the flat key's value (ms)
   std::string variant;
   bool converged = true;  // adaptive sampling reached its target
+  bool verified = false;  // checked against the CPU reference (engine/verify.h)
+  double max_error = 0;
+  double tolerance = 0;
 };
 
 struct ConfigResult {
@@ -39,7 +42,8 @@ void ComputeTotals(ConfigResult& result);
 // the 13 op means, time_standard, time_rowwise, time_global (as the original), then extras:
 // speedup_rowwise_pct, speedup_global_pct, seed, dim, mode, unit, backend, device, driver_version,
 // cuda_version, adaptive, stats {op: {count, mean, median, min, max, stddev, p05, p95, cv[,
-// converged]}}, variants {op: name},
+// converged]}}, variants {op: name}, verification {op: {max_error, tolerance}} (ops that were
+// checked),
 // error (only when set). Ops not measured are absent, never zero.
 std::string ToJsonLine(const ConfigResult& result);
 

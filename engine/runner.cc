@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/measure.h"
 #include "engine/statistics.h"
+#include "engine/verify.h"
 
 namespace switchback {
 
@@ -33,6 +34,7 @@ ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken
     add_error(absl::StrCat("prepare: ", workspace.status().message()));
     return finish();
   }
+  Verifier verifier(**workspace, config);
   for (Op op : kAllOps) {
     if (cancel.cancelled()) {
       add_error("cancelled");
@@ -49,6 +51,21 @@ ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken
       continue;
     }
     OpResult& r = result.at(op);
+    if (config.verify) {
+      absl::StatusOr<Verification> v = verifier.Check(op);
+      if (!v.ok()) {
+        add_error(absl::StrCat(OpName(op), ": not verified: ", v.status().message()));
+      } else if (!v->ok) {
+        // A wrong result is never reported as a time.
+        add_error(absl::StrCat(OpName(op), ": wrong result, time withheld: max error ",
+                               v->max_error, " > ", v->tolerance, " (", v->detail, ")"));
+        continue;
+      } else {
+        r.verified = true;
+        r.max_error = v->max_error;
+        r.tolerance = v->tolerance;
+      }
+    }
     r.measured = true;
     r.summary = Summarize(samples->samples_ms);
     r.variant = std::move(samples->variant);

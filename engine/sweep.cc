@@ -119,6 +119,7 @@ std::vector<Config> ExpandSweep(const SweepSpec& spec) {
         c.repeat = spec.repeat;
         c.seed = spec.seed;
         c.measure = spec.measure;
+        c.verify = spec.verify;
         configs.push_back(c);
       }
     }

@@ -17,6 +17,8 @@ struct SweepSpec {
   int64_t repeat = 64;
   uint64_t seed = 0;
   MeasureOptions measure;
+  // Check every op's output against the CPU reference on sampled rows (engine/verify.h).
+  bool verify = true;
 };
 
 // SPEC.md's 60-config sweep.
@@ -33,6 +35,7 @@ struct Config {
   int64_t repeat = 0;
   uint64_t seed = 0;
   MeasureOptions measure;
+  bool verify = true;
 };
 
 struct SweepLimits {
