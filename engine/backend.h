@@ -12,6 +12,7 @@
 #include "engine/op.h"
 #include "engine/op_plan.h"
 #include "engine/sweep.h"
+#include "engine/telemetry.h"
 
 namespace switchback {
 
@@ -60,6 +61,13 @@ class Backend {
   // memory or exceeds the backend's work limit.
   virtual absl::Status CheckFits(const Config& config) const = 0;
   virtual absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config& config) = 0;
+  // Clocks, temperature, power, throttle reasons and other processes, where the device
+  // reports them (GPUs through NVML).
+  virtual TelemetrySample SampleTelemetry() const {
+    TelemetrySample s;
+    s.unavailable_reason = "this backend reports no telemetry";
+    return s;
+  }
 };
 
 }  // namespace switchback

@@ -245,7 +245,13 @@ class CudaBackend final : public Backend {
     info.backend = "cuda";
     info.device_name = prop.name;
     info.memory_bytes = static_cast<int64_t>(prop.totalGlobalMem);
-    info.driver_version = VersionString(driver);
+    char pci[32] = {};
+    SB_CUDA_RETURN_IF_ERROR(cudaDeviceGetPCIBusId(pci, sizeof(pci), device));
+    backend->telemetry_ = GpuTelemetry::Open(pci);
+    // The driver's own version string (580.xx) when NVML is there, else CUDA's view of it.
+    info.driver_version = backend->telemetry_->driver_version().empty()
+                              ? VersionString(driver)
+                              : backend->telemetry_->driver_version();
     info.cuda_version = VersionString(runtime);
     info.compute_capability = absl::StrCat(prop.major, ".", prop.minor);
     info.build_flags = SWITCHBACK_BUILD_FLAGS;
@@ -261,6 +267,8 @@ class CudaBackend final : public Backend {
   }
 
   BackendInfo Info() const override { return info_; }
+
+  TelemetrySample SampleTelemetry() const override { return telemetry_->Sample(); }
 
   absl::Status CheckFits(const Config& config) const override {
     size_t free_bytes = 0, total_bytes = 0;
@@ -290,6 +298,7 @@ class CudaBackend final : public Backend {
   cudaStream_t stream_ = nullptr;
   std::unique_ptr<cuda::GemmFp16Runner> gemm_;
   DeviceBuffer flush_;
+  std::unique_ptr<GpuTelemetry> telemetry_;
   BackendInfo info_;
 };
 

@@ -86,6 +86,25 @@ std::string ToJsonLine(const ConfigResult& result) {
     }
     line["verification"] = std::move(verification);
   }
+  line["throttled"] = result.flags.throttled;
+  line["shared"] = result.flags.shared;
+  line["attempts"] = result.attempts;
+  const TelemetrySample& b = result.telemetry_before;
+  const TelemetrySample& a = result.telemetry_after;
+  if (b.available || a.available) {
+    std::vector<uint32_t> pids;
+    for (const TelemetrySample* s : {&b, &a}) {
+      for (const GpuProcess& p : s->other_processes) pids.push_back(p.pid);
+    }
+    line["telemetry"] = {{"sm_clock_mhz", {b.sm_clock_mhz, a.sm_clock_mhz}},
+                         {"memory_clock_mhz", {b.memory_clock_mhz, a.memory_clock_mhz}},
+                         {"temperature_c", {b.temperature_c, a.temperature_c}},
+                         {"power_w", {b.power_w, a.power_w}},
+                         {"reasons", result.flags.reasons},
+                         {"other_pids", pids}};
+  } else {
+    line["telemetry"] = {{"available", false}, {"reason", a.unavailable_reason}};
+  }
   if (!result.error.empty()) line["error"] = result.error;
   // Replace invalid UTF-8 (e.g. in a driver message) instead of throwing.
   return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);

@@ -30,6 +30,9 @@ struct ConfigResult {
   std::string error;  // empty on success
   BackendInfo device;
   double elapsed_s = 0;
+  TelemetrySample telemetry_before, telemetry_after;
+  TelemetryFlags flags;
+  int attempts = 1;  // > 1 when telemetry flagged earlier attempts and the config was re-measured
 
   const OpResult& at(Op op) const { return ops[static_cast<int>(op)]; }
   OpResult& at(Op op) { return ops[static_cast<int>(op)]; }
@@ -44,7 +47,7 @@ void ComputeTotals(ConfigResult& result);
 // cuda_version, adaptive, stats {op: {count, mean, median, min, max, stddev, p05, p95, cv[,
 // converged]}}, variants {op: name}, verification {op: {max_error, tolerance}} (ops that were
 // checked),
-// error (only when set). Ops not measured are absent, never zero.
+// throttled, shared, attempts, telemetry {...}, error (only when set). Ops not measured are absent, never zero.
 std::string ToJsonLine(const ConfigResult& result);
 
 }  // namespace switchback

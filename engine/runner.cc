@@ -9,12 +9,17 @@
 
 namespace switchback {
 
-ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel) {
+namespace {
+
+ConfigResult RunAttempt(Backend& backend, const Config& config, const CancelToken& cancel) {
   const auto start = std::chrono::steady_clock::now();
   ConfigResult result;
   result.config = config;
   result.device = backend.Info();
+  result.telemetry_before = backend.SampleTelemetry();
   auto finish = [&]() -> ConfigResult {
+    result.telemetry_after = backend.SampleTelemetry();
+    result.flags = AssessTelemetry(result.telemetry_before, result.telemetry_after);
     ComputeTotals(result);
     result.elapsed_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -72,6 +77,19 @@ ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken
     r.converged = samples->converged;
   }
   return finish();
+}
+
+}  // namespace
+
+ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel) {
+  ConfigResult result = RunAttempt(backend, config, cancel);
+  // Throttled or shared: measure again (up to config.remeasure times), keep the last.
+  for (int attempt = 1; attempt <= config.remeasure; ++attempt) {
+    if (!(result.flags.throttled || result.flags.shared) || cancel.cancelled()) break;
+    result = RunAttempt(backend, config, cancel);
+    result.attempts = attempt + 1;
+  }
+  return result;
 }
 
 }  // namespace switchback

@@ -63,6 +63,10 @@ absl::Status ValidateSweep(const SweepSpec& spec, const SweepLimits& limits) {
     return absl::InvalidArgumentError(absl::StrCat(
         "max_seconds = ", spec.measure.stop.max_seconds, ": must be positive"));
   }
+  if (spec.remeasure < 0 || spec.remeasure > 10) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("remeasure = ", spec.remeasure, ": must be between 0 and 10"));
+  }
   // Kernels index rows and columns with 32-bit grid dimensions and cuBLASLt takes int64
   // leading dimensions; cap each extent so every product stays well inside int64.
   constexpr int64_t kMaxExtent = int64_t{1} << 31;
@@ -120,6 +124,7 @@ std::vector<Config> ExpandSweep(const SweepSpec& spec) {
         c.seed = spec.seed;
         c.measure = spec.measure;
         c.verify = spec.verify;
+        c.remeasure = spec.remeasure;
         configs.push_back(c);
       }
     }

@@ -19,6 +19,9 @@ struct SweepSpec {
   MeasureOptions measure;
   // Check every op's output against the CPU reference on sampled rows (engine/verify.h).
   bool verify = true;
+  // Measure a config again, up to this many times, while telemetry flags it as throttled
+  // or shared (engine/telemetry.h).
+  int remeasure = 1;
 };
 
 // SPEC.md's 60-config sweep.
@@ -36,6 +39,7 @@ struct Config {
   uint64_t seed = 0;
   MeasureOptions measure;
   bool verify = true;
+  int remeasure = 1;
 };
 
 struct SweepLimits {
