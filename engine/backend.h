@@ -26,6 +26,12 @@ struct BackendInfo {
   std::string build_flags;
 };
 
+struct Ceilings {
+  double copy_gbps = 0;    // device copy, bytes read + written per second / 1e9
+  double fp16_tflops = 0;  // fp16 GEMM (fp32 accumulation) at 8192^3
+  std::string device;      // what they were measured on (name | driver)
+};
+
 // One config's buffers, filled with x, g, w from the seed and their quantized copies, and
 // the primitives that the measurement loops (engine/measure_*.cc) are built from. Work is
 // enqueued in order on one stream (the CPU runs it synchronously).
@@ -63,6 +69,10 @@ class Backend {
   virtual absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config& config) = 0;
   // Clocks, temperature, power, throttle reasons and other processes, where the device
   // reports them (GPUs through NVML).
+  // The device's own ceilings, measured now on random data (engine/roofline.h caches them).
+  virtual absl::StatusOr<Ceilings> MeasureCeilings() {
+    return absl::UnimplementedError("this backend measures no ceilings");
+  }
   virtual TelemetrySample SampleTelemetry() const {
     TelemetrySample s;
     s.unavailable_reason = "this backend reports no telemetry";

@@ -190,6 +190,35 @@ class CpuBackend final : public Backend {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<Ceilings> MeasureCeilings() override {
+    Ceilings c;
+    // Copy: a buffer far larger than the caches, best of 5 (bytes read + written).
+    constexpr size_t kCopyBytes = size_t{256} << 20;
+    std::vector<unsigned char> src(kCopyBytes, 1), dst(kCopyBytes, 0);
+    double best = 1e30;
+    for (int i = 0; i < 5; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      ref::ParallelFor(static_cast<int64_t>(kCopyBytes >> 20), [&](int64_t b, int64_t e) {
+        std::memcpy(dst.data() + (b << 20), src.data() + (b << 20), (e - b) << 20);
+      });
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    c.copy_gbps = 2.0 * kCopyBytes / best / 1e9;
+    // Fp16 GEMM of the reference kernel on random data, best of 3.
+    constexpr int64_t n = 512;
+    std::vector<Half> a(n * n), b(n * n), out(n * n);
+    FillNormal(a.data(), n * n, 1, TensorId::kX);
+    FillNormal(b.data(), n * n, 1, TensorId::kW);
+    best = 1e30;
+    for (int i = 0; i < 3; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      ref::GemmFp16(Transpose::kNo, Transpose::kYes, n, n, n, a.data(), b.data(), out.data());
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    c.fp16_tflops = 2.0 * n * n * n / best / 1e12;
+    return c;
+  }
+
   absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config& config) override {
     if (absl::Status fits = CheckFits(config); !fits.ok()) return fits;
     auto workspace = std::make_unique<CpuWorkspace>(config);

@@ -21,6 +21,10 @@ absl::Status CudaError(cudaError_t e, absl::string_view what) {
                                           cudaGetErrorString(e), ")"));
 }
 
+absl::Status CudaOk(cudaError_t e) {
+  return e == cudaSuccess ? absl::OkStatus() : CudaError(e, "CUDA call");
+}
+
 #define SB_CUDA_RETURN_IF_ERROR(expr)                            \
   do {                                                           \
     if (cudaError_t sb_err_ = (expr); sb_err_ != cudaSuccess) {  \
@@ -282,6 +286,51 @@ class CudaBackend final : public Backend {
           total_bytes / 1073741824.0, info_.device_name));
     }
     return absl::OkStatus();
+  }
+
+  absl::StatusOr<Ceilings> MeasureCeilings() override {
+    SB_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
+    Ceilings c;
+    // Copy: 1 GiB device to device (bytes read + written), 10 back to back after a warm-up.
+    constexpr size_t kCopyBytes = size_t{1} << 30;
+    DeviceBuffer src, dst;
+    SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&src.data, kCopyBytes));
+    SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&dst.data, kCopyBytes));
+    SB_RETURN_IF_ERROR(FillNormalDevice(static_cast<__half*>(src.data), kCopyBytes / 2, 1,
+                                        TensorId::kX, stream_));
+    auto time_loop = [&](int calls, auto&& body) -> absl::StatusOr<double> {
+      cudaEvent_t start, stop;
+      SB_CUDA_RETURN_IF_ERROR(cudaEventCreate(&start));
+      SB_CUDA_RETURN_IF_ERROR(cudaEventCreate(&stop));
+      absl::Status s = body();  // warm-up
+      if (s.ok()) s = CudaOk(cudaEventRecord(start, stream_));
+      for (int i = 0; i < calls && s.ok(); ++i) s = body();
+      if (s.ok()) s = CudaOk(cudaEventRecord(stop, stream_));
+      if (s.ok()) s = CudaOk(cudaEventSynchronize(stop));
+      float ms = 0;
+      if (s.ok()) s = CudaOk(cudaEventElapsedTime(&ms, start, stop));
+      cudaEventDestroy(start);
+      cudaEventDestroy(stop);
+      if (!s.ok()) return s;
+      return static_cast<double>(ms) / calls;
+    };
+    absl::StatusOr<double> copy_ms = time_loop(10, [&] {
+      return CudaOk(cudaMemcpyAsync(dst.data, src.data, kCopyBytes, cudaMemcpyDeviceToDevice,
+                                    stream_));
+    });
+    if (!copy_ms.ok()) return copy_ms.status();
+    c.copy_gbps = 2.0 * kCopyBytes / (*copy_ms * 1e-3) / 1e9;
+    // Fp16 GEMM 8192^3 through the same cuBLASLt runner the sweep uses, on random data.
+    constexpr int64_t n = 8192;
+    __half* a = static_cast<__half*>(src.data);
+    __half* b = a + n * n;
+    __half* out = static_cast<__half*>(dst.data);
+    absl::StatusOr<double> gemm_ms = time_loop(10, [&] {
+      return gemm_->Run(Transpose::kNo, Transpose::kYes, n, n, n, a, b, out, stream_);
+    });
+    if (!gemm_ms.ok()) return gemm_ms.status();
+    c.fp16_tflops = 2.0 * n * n * n / (*gemm_ms * 1e-3) / 1e12;
+    return c;
   }
 
   absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config& config) override {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/roofline.h"
+
 namespace switchback {
 
 void ComputeTotals(ConfigResult& result) {
@@ -85,6 +87,20 @@ std::string ToJsonLine(const ConfigResult& result) {
                                                {"tolerance", r.tolerance}};
     }
     line["verification"] = std::move(verification);
+  }
+  if (result.ceilings) {
+    nlohmann::ordered_json roofline = nlohmann::ordered_json::object();
+    for (Op op : kAllOps) {
+      const OpResult& r = result.at(op);
+      if (!r.measured) continue;
+      const OpRate rate = RateOf(op, c, r.summary.mean, *result.ceilings);
+      roofline[std::string(OpName(op))] = {
+          {"value", rate.value}, {"unit", rate.unit}, {"fraction", rate.fraction}};
+    }
+    line["roofline"] = std::move(roofline);
+    line["ceilings"] = {{"copy_gbps", result.ceilings->copy_gbps},
+                        {"fp16_tflops", result.ceilings->fp16_tflops},
+                        {"device", result.ceilings->device}};
   }
   line["throttled"] = result.flags.throttled;
   line["shared"] = result.flags.shared;

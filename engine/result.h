@@ -32,7 +32,8 @@ struct ConfigResult {
   double elapsed_s = 0;
   TelemetrySample telemetry_before, telemetry_after;
   TelemetryFlags flags;
-  int attempts = 1;  // > 1 when telemetry flagged earlier attempts and the config was re-measured
+  int attempts = 1;
+  std::optional<Ceilings> ceilings;  // adds roofline {op: {value, unit, fraction}}  // > 1 when telemetry flagged earlier attempts and the config was re-measured
 
   const OpResult& at(Op op) const { return ops[static_cast<int>(op)]; }
   OpResult& at(Op op) { return ops[static_cast<int>(op)]; }

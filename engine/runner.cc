@@ -81,7 +81,8 @@ ConfigResult RunAttempt(Backend& backend, const Config& config, const CancelToke
 
 }  // namespace
 
-ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel) {
+ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel,
+                       const Ceilings* ceilings) {
   ConfigResult result = RunAttempt(backend, config, cancel);
   // Throttled or shared: measure again (up to config.remeasure times), keep the last.
   for (int attempt = 1; attempt <= config.remeasure; ++attempt) {
@@ -89,6 +90,7 @@ ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken
     result = RunAttempt(backend, config, cancel);
     result.attempts = attempt + 1;
   }
+  if (ceilings) result.ceilings = *ceilings;
   return result;
 }
 

@@ -10,6 +10,8 @@ namespace switchback {
 
 // Never fails as a whole: a failure (allocation, kernel error, cancellation) is recorded
 // in result.error and the ops measured before it are kept.
-ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel);
+// `ceilings` (optional) adds the roofline columns to the result.
+ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel,
+                       const Ceilings* ceilings = nullptr);
 
 }  // namespace switchback
