@@ -57,6 +57,15 @@ absl::StatusOr<ResultRow> ParseResultLine(absl::string_view line) {
   if (auto d = j.find("device"); d != j.end() && d->is_string()) row.device = d->get<std::string>();
   row.mode = "original";
   if (auto m = j.find("mode"); m != j.end() && m->is_string()) row.mode = m->get<std::string>();
+  if (auto t = j.find("throttled"); t != j.end() && t->is_boolean()) row.throttled = t->get<bool>();
+  if (auto t = j.find("shared"); t != j.end() && t->is_boolean()) row.shared = t->get<bool>();
+  if (auto st = j.find("stats"); st != j.end() && st->is_object()) {
+    for (auto it = st->begin(); it != st->end(); ++it) {
+      if (!it->is_object()) continue;
+      auto cv = it->find("cv");
+      if (cv != it->end() && cv->is_number()) row.cv[it.key()] = cv->get<double>();
+    }
+  }
   for (const auto* keys : {&OpKeys(), &TotalKeys()}) {
     for (const std::string& key : *keys) {
       auto it = j.find(key);

@@ -26,6 +26,9 @@ struct ResultRow {
   std::string error;                    // empty unless the line carries one
   std::string device;                   // empty for the published bitsandbytes files
   std::string mode;                     // "original" when absent
+  std::map<std::string, double> cv;     // per op coefficient of variation, when the line has stats
+  bool throttled = false;
+  bool shared = false;
 
   std::optional<double> Get(const std::string& key) const;
   // dim as the sweep loop saw it: dim_in unless switched.
