@@ -23,7 +23,15 @@ std::vector<Comparison> Compare(const std::vector<ResultRow>& a, const std::vect
     for (const std::string& op : keys) {
       auto va = ra.Get(op), vb = rb.Get(op);
       if (!va || !vb || *va <= 0) continue;
-      Comparison c{ra.batch_size, ra.dim_in, ra.dim_out, ra.switch_mode, op, *va, *vb, *vb / *va};
+      Comparison c;
+      c.batch_size = ra.batch_size;
+      c.dim_in = ra.dim_in;
+      c.dim_out = ra.dim_out;
+      c.switch_mode = ra.switch_mode;
+      c.op = op;
+      c.a_ms = *va;
+      c.b_ms = *vb;
+      c.ratio = *vb / *va;
       if (auto cv = ra.cv.find(op); cv != ra.cv.end()) c.a_cv = cv->second;
       if (auto cv = rb.cv.find(op); cv != rb.cv.end()) c.b_cv = cv->second;
       // The noise of a mean over n samples is about cv / sqrt(n); without n here, the
