@@ -1,0 +1,51 @@
+#include "client/compare.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace switchback::client {
+namespace {
+
+std::string Anchors(const char* name) { return std::string(SWITCHBACK_ANCHORS_DIR) + "/" + name; }
+
+ResultRow Row(double fwd_ms, double cv) {
+  ResultRow r;
+  r.batch_size = 8192;
+  r.dim_in = 1024;
+  r.dim_out = 4096;
+  r.times["rowwise_fwd"] = fwd_ms;
+  if (cv >= 0) r.cv["rowwise_fwd"] = cv;
+  return r;
+}
+
+TEST(CompareTest, VerdictsRespectNoise) {
+  // 10% slower with 1% noise: slower. 10% slower with 20% noise: within the noise.
+  auto quiet = Compare({Row(1.0, 0.01)}, {Row(1.1, 0.01)}, 0.02);
+  ASSERT_EQ(quiet.size(), 1u);
+  EXPECT_NEAR(quiet[0].ratio, 1.1, 1e-12);
+  EXPECT_EQ(quiet[0].verdict, "slower");
+  auto noisy = Compare({Row(1.0, 0.2)}, {Row(1.1, 0.2)}, 0.02);
+  EXPECT_EQ(noisy[0].verdict, "same");
+  auto faster = Compare({Row(1.0, -1)}, {Row(0.5, -1)}, 0.02);
+  EXPECT_EQ(faster[0].verdict, "faster");
+}
+
+TEST(CompareTest, TwoPublishedRunsMatchEveryConfig) {
+  auto a = ReadResultsFile(Anchors("bnb_triton_a100_published.jsonl"));
+  auto b = ReadResultsFile(Anchors("bnb_triton_h100_measured.jsonl"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  const auto rows = Compare(*a, *b, 0.02);
+  EXPECT_EQ(rows.size(), 60u * 16u);  // 13 ops + 3 totals per config
+  std::ostringstream out;
+  PrintComparison(rows, "a100", "h100", out);
+  EXPECT_NE(out.str().find("geometric mean ratio per op"), std::string::npos);
+  EXPECT_NE(out.str().find("rowwise_fwd"), std::string::npos);
+  // The H100 is faster than the A100 on the big fp16 products.
+  int faster = 0;
+  for (const auto& c : rows) faster += c.op == "standard_fwd" && c.verdict == "faster";
+  EXPECT_GT(faster, 30);
+}
+
+}  // namespace
+}  // namespace switchback::client
