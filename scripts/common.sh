@@ -7,7 +7,8 @@ JOBS=${JOBS:-$(nproc)}
 
 # Debian packages the build needs (the CUDA toolkit itself is expected on the machine).
 SWITCHBACK_PACKAGES=(cmake g++ make pkg-config libgrpc++-dev protobuf-compiler-grpc
-  libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev nlohmann-json3-dev)
+  libprotobuf-dev protobuf-compiler libabsl-dev libgtest-dev nlohmann-json3-dev gnuplot-nox
+  python3-pip)
 
 log() { printf '[switchback] %s\n' "$*" >&2; }
 
