@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# On a GPU host, from the repository root, with a bundle made by deploy/bundle.sh:
+#   tests     every *_test binary of the bundle (GPU tests included), then compute-sanitizer
+#             memcheck and racecheck on the CUDA kernel tests' small shapes
+#   sweep     switchback-server --gpu 0 and switchback-client sweep on loopback (SWEEP_ARGS)
+#   torch     bench/torch_baselines.py on the same shapes, same run
+#   report    bench/report.py over the sweep and torch results
+# Logs and results go to $OUT (default ./out).
+#
+#   BUNDLE=.bundle/switchback OUT=/tmp/out bench/run_device.sh tests sweep torch report
+set -uo pipefail
+BUNDLE=${BUNDLE:-.bundle/switchback}
+OUT=${OUT:-out}
+PORT=${PORT:-50099}
+mkdir -p "$OUT"
+export LD_LIBRARY_PATH="$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+steps=("$@")
+[ ${#steps[@]} -gt 0 ] || steps=(tests sweep torch report)
+nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1 || true
+status=0
+
+for step in "${steps[@]}"; do
+  case $step in
+    tests)
+      for t in "$BUNDLE"/bin/*_test; do
+        name=$(basename "$t")
+        [ "$name" = server_test ] || [ "$name" = client_test ] && continue
+        if "$t" --gtest_brief=1 >"$OUT/$name.log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
+        printf '%-28s %s  (%s)\n' "$name" "$r" "$(grep -E '^\[  (PASSED|SKIPPED|FAILED)' "$OUT/$name.log" | tr '\n' ' ')"
+      done | tee "$OUT/tests.txt"
+      for t in "$BUNDLE"/bin/cuda_kernels_test "$BUNDLE"/bin/int8_gemm_sm90_test; do
+        [ -x "$t" ] || continue
+        for tool in memcheck racecheck; do
+          compute-sanitizer --tool $tool --error-exitcode 9 "$t" --gtest_filter='*Small*:*Odd*:*Ragged*' \
+            >"$OUT/sanitizer_${tool}_$(basename "$t").log" 2>&1
+          echo "compute-sanitizer $tool $(basename "$t"): rc=$? $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer_${tool}_$(basename "$t").log" | tail -1)"
+        done
+      done | tee -a "$OUT/tests.txt"
+      ;;
+    sweep)
+      "$BUNDLE/bin/switchback-server" --gpu 0 --listen "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
+      pid=$!
+      for _ in $(seq 300); do
+        "$BUNDLE/bin/switchback-client" info --server "127.0.0.1:$PORT" >"$OUT/info.txt" 2>&1 && break
+        sleep 0.2
+      done
+      start=$(date +%s)
+      # shellcheck disable=SC2086
+      "$BUNDLE/bin/switchback-client" sweep --server "127.0.0.1:$PORT" --out "$OUT/ours.jsonl" ${SWEEP_ARGS:-} \
+        2>"$OUT/client.log" || status=1
+      echo "sweep: $(wc -l <"$OUT/ours.jsonl") lines in $(( $(date +%s) - start )) s"
+      tail -n 70 "$OUT/client.log"
+      kill -TERM $pid; wait $pid
+      echo "server exit: $?"
+      ;;
+    torch)
+      # shellcheck disable=SC2086
+      python3 bench/torch_baselines.py --out "$OUT/torch.jsonl" ${TORCH_ARGS:-} 2>"$OUT/torch.log" || status=1
+      echo "torch: $(wc -l <"$OUT/torch.jsonl") lines"
+      ;;
+    report)
+      python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" >"$OUT/report.md" || status=1
+      ;;
+    *) echo "unknown step $step" >&2; status=2 ;;
+  esac
+done
+exit $status
