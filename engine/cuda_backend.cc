@@ -78,7 +78,7 @@ class CudaWorkspace final : public ConfigWorkspace {
       }
     }
     const int64_t rows = config_.dim_out, cols = config_.dim_in;
-    scratch_bytes_ = cuda::GlobalQuantizeScratchBytes(rows, cols);
+    scratch_bytes_ = cuda::QuantizeScratchBytes(rows, cols);
     if (scratch_bytes_ > 0) SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&scratch_, scratch_bytes_));
     SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kX), ShapeOf(Buf::kX, config_).elements,
                                         config_.seed, TensorId::kX, stream_));
@@ -193,7 +193,7 @@ class CudaWorkspace final : public ConfigWorkspace {
           case QuantizeKind::kColwiseTranspose:
             if (variant) *variant = "quantize_colwise_transpose";
             return cuda::QuantizeColwiseTranspose(H(p.input), p.rows, p.cols, I8(p.codes),
-                                                  H(p.state), stream_);
+                                                  H(p.state), scratch_, stream_);
           case QuantizeKind::kGlobal:
             if (variant) *variant = "quantize_global";
             return cuda::QuantizeGlobal(H(p.input), p.rows, p.cols, I8(p.codes), H(p.state),

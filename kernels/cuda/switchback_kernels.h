@@ -17,12 +17,15 @@ namespace switchback::cuda {
 absl::Status QuantizeRowwise(const __half* x, int64_t rows, int64_t cols, int8_t* codes,
                              __half* state, cudaStream_t stream);
 
-absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
-                                      int8_t* codes_t, __half* state, cudaStream_t stream);
+// Column and global quantization reduce their absmax on the device in the same pipeline
+// (partial maxima, then the quantizing pass; no host round trip, no memset). `scratch` is
+// caller-owned device memory of QuantizeScratchBytes(rows, cols) bytes.
+size_t QuantizeScratchBytes(int64_t rows, int64_t cols);
 
-// Global quantization computes its absmax on the device in the same pipeline; `scratch`
-// is caller-owned device memory of GlobalQuantizeScratchBytes(rows, cols) bytes.
-size_t GlobalQuantizeScratchBytes(int64_t rows, int64_t cols);
+absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
+                                      int8_t* codes_t, __half* state, void* scratch,
+                                      cudaStream_t stream);
+
 absl::Status QuantizeGlobal(const __half* w, int64_t rows, int64_t cols, int8_t* codes,
                             __half* state, void* scratch, cudaStream_t stream);
 absl::Status QuantizeGlobalTranspose(const __half* w, int64_t rows, int64_t cols,

@@ -1,0 +1,55 @@
+// Global quantization: one absmax over the tensor (partials, then reduced by every block of
+// the quantizing pass), codes in the input's layout.
+#include "kernels/cuda/check.h"
+#include "kernels/cuda/quantize_reduce.cuh"
+#include "kernels/cuda/switchback_kernels.h"
+
+namespace switchback::cuda {
+namespace {
+
+using namespace detail;
+
+__global__ void __launch_bounds__(256) QuantizeGlobalKernel(const __half* __restrict__ x, int64_t n,
+                                                            bool vec, const float* __restrict__ partial,
+                                                            int partials, int8_t* __restrict__ codes,
+                                                            __half* __restrict__ state) {
+  __shared__ float smem[32];
+  const float absmax = ReducePartials(partial, partials, smem);
+  if (blockIdx.x == 0 && threadIdx.x == 0) *state = __float2half_rn(absmax);
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (vec) {
+    const Half8* v = reinterpret_cast<const Half8*>(x);
+    Code8* out = reinterpret_cast<Code8*>(codes);
+    for (int64_t i = tid; i < n / 8; i += stride) out[i] = Quantize8(v[i], absmax);
+  } else {
+    for (int64_t i = tid; i < n; i += stride) codes[i] = Code(__half2float(x[i]), absmax);
+  }
+}
+
+}  // namespace
+
+size_t QuantizeScratchBytes(int64_t rows, int64_t cols) {
+  const size_t global = sizeof(float) * kMaxPartials;
+  const size_t column = sizeof(float) * static_cast<size_t>(ColumnChunks(rows, cols) + 1) *
+                        static_cast<size_t>(std::max<int64_t>(cols, 0));
+  return std::max(global, column);
+}
+
+absl::Status QuantizeGlobal(const __half* w, int64_t rows, int64_t cols, int8_t* codes,
+                            __half* state, void* scratch, cudaStream_t stream) {
+  const int64_t n = rows * cols;
+  if (n <= 0) return absl::OkStatus();
+  const bool vec = n % 8 == 0 && Aligned16(w) && (reinterpret_cast<uintptr_t>(codes) & 7) == 0;
+  float* partial = static_cast<float*>(scratch);
+  const int partials = GlobalPartials(n);
+  AbsMaxPartials<<<partials, 256, 0, stream>>>(w, n, vec, partial);
+  SB_CUDA_CHECK_LAUNCH("AbsMaxPartials");
+  const int64_t work = vec ? n / 8 : n;
+  const unsigned blocks = static_cast<unsigned>(std::clamp<int64_t>((work + 255) / 256, 1, 132 * 8));
+  QuantizeGlobalKernel<<<blocks, 256, 0, stream>>>(w, n, vec, partial, partials, codes, state);
+  SB_CUDA_CHECK_LAUNCH("QuantizeGlobalKernel");
+  return absl::OkStatus();
+}
+
+}  // namespace switchback::cuda
