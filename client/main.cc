@@ -179,7 +179,8 @@ int Consume(grpc::ClientReader<v1::JobEvent>* reader, grpc::ClientContext* conte
         const std::string line = r.json_line() + "\n";
         std::fwrite(line.data(), 1, line.size(), out);
         std::fflush(out);
-        Row row{r.config()};
+        Row row;
+        row.config = r.config();
         if (r.has_time_standard()) row.standard = r.time_standard();
         if (r.has_time_rowwise()) row.rowwise = r.time_rowwise();
         if (r.has_time_global()) row.global = r.time_global();

@@ -5,6 +5,35 @@
 #include "kernels/cuda/switchback_kernels.h"
 
 namespace switchback::cuda {
+namespace detail {
+namespace {
+
+__global__ void AbsMaxPartials(const __half* __restrict__ x, int64_t n, bool vec,
+                               float* __restrict__ partial) {
+  __shared__ float smem[32];
+  float m = 0.0f;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (vec) {
+    const Half8* v = reinterpret_cast<const Half8*>(x);
+    for (int64_t i = tid; i < n / 8; i += stride) m = fmaxf(m, AbsMax8(v[i]));
+  } else {
+    for (int64_t i = tid; i < n; i += stride) m = fmaxf(m, fabsf(__half2float(x[i])));
+  }
+  m = BlockMax(m, smem);
+  if (threadIdx.x == 0) partial[blockIdx.x] = m;
+}
+
+}  // namespace
+
+cudaError_t LaunchAbsMaxPartials(const __half* x, int64_t n, bool vec, float* partial,
+                                 cudaStream_t stream) {
+  AbsMaxPartials<<<GlobalPartials(n), 256, 0, stream>>>(x, n, vec, partial);
+  return cudaGetLastError();
+}
+
+}  // namespace detail
+
 namespace {
 
 using namespace detail;
@@ -43,8 +72,7 @@ absl::Status QuantizeGlobal(const __half* w, int64_t rows, int64_t cols, int8_t*
   const bool vec = n % 8 == 0 && Aligned16(w) && (reinterpret_cast<uintptr_t>(codes) & 7) == 0;
   float* partial = static_cast<float*>(scratch);
   const int partials = GlobalPartials(n);
-  AbsMaxPartials<<<partials, 256, 0, stream>>>(w, n, vec, partial);
-  SB_CUDA_CHECK_LAUNCH("AbsMaxPartials");
+  SB_CUDA_CHECK(LaunchAbsMaxPartials(w, n, vec, partial, stream));
   const int64_t work = vec ? n / 8 : n;
   const unsigned blocks = static_cast<unsigned>(std::clamp<int64_t>((work + 255) / 256, 1, 132 * 8));
   QuantizeGlobalKernel<<<blocks, 256, 0, stream>>>(w, n, vec, partial, partials, codes, state);

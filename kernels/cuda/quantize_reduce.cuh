@@ -27,22 +27,10 @@ inline int ColumnChunks(int64_t rows, int64_t cols) {
   return static_cast<int>(std::clamp<int64_t>(want, 1, std::min<int64_t>(kMaxChunks, (rows + 15) / 16)));
 }
 
-// partial[blockIdx.x] = max |x| over a grid-stride share of x (n elements).
-__global__ void AbsMaxPartials(const __half* __restrict__ x, int64_t n, bool vec,
-                               float* __restrict__ partial) {
-  __shared__ float smem[32];
-  float m = 0.0f;
-  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
-  const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (vec) {
-    const Half8* v = reinterpret_cast<const Half8*>(x);
-    for (int64_t i = tid; i < n / 8; i += stride) m = fmaxf(m, AbsMax8(v[i]));
-  } else {
-    for (int64_t i = tid; i < n; i += stride) m = fmaxf(m, fabsf(__half2float(x[i])));
-  }
-  m = BlockMax(m, smem);
-  if (threadIdx.x == 0) partial[blockIdx.x] = m;
-}
+// partial[0 .. GlobalPartials(n)) = max |x| over grid-stride shares of x (n elements).
+// Defined in quantize_global.cu; launched by both global quantizers.
+cudaError_t LaunchAbsMaxPartials(const __half* x, int64_t n, bool vec, float* partial,
+                                 cudaStream_t stream);
 
 // The max of `count` partials (count <= blockDim.x), in every thread of the block.
 __device__ __forceinline__ float ReducePartials(const float* __restrict__ partial, int count,

@@ -140,8 +140,7 @@ absl::Status QuantizeGlobalTranspose(const __half* w, int64_t rows, int64_t cols
   const bool vec_out = rows % 16 == 0 && Aligned16(codes_t);
   float* partial = static_cast<float*>(scratch);
   const int partials = GlobalPartials(n);
-  AbsMaxPartials<<<partials, 256, 0, stream>>>(w, n, n % 8 == 0 && Aligned16(w), partial);
-  SB_CUDA_CHECK_LAUNCH("AbsMaxPartials");
+  SB_CUDA_CHECK(LaunchAbsMaxPartials(w, n, n % 8 == 0 && Aligned16(w), partial, stream));
   QuantizeTransposeTile<true><<<Tiles(rows, cols), 256, 0, stream>>>(w, rows, cols, partial, partials,
                                                                      vec_in, vec_out, codes_t, state);
   SB_CUDA_CHECK_LAUNCH("QuantizeTransposeTile<global>");

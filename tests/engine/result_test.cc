@@ -124,9 +124,10 @@ TEST(ResultTest, SameReaderReadsOursAndBitsandbytes) {
 TEST(ResultTest, ReaderRejectsWrongTypes) {
   std::string line = ToJsonLine(FullResult());
   auto swap = [&](const std::string& from, const std::string& to) {
-    std::string s = line;
-    s.replace(s.find(from), from.size(), to);
-    return client::ParseResultLine(s);
+    const size_t at = line.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at == std::string::npos) return client::ParseResultLine("");
+    return client::ParseResultLine(line.substr(0, at) + to + line.substr(at + from.size()));
   };
   EXPECT_FALSE(swap("\"switch\":false", "\"switch\":0").ok());
   EXPECT_FALSE(swap("\"batch_size\":8192", "\"batch_size\":\"8192\"").ok());

@@ -46,14 +46,21 @@ TEST(TelemetryTest, MissingLibraryIsReportedNotFatal) {
   // On machines without the driver, opening still yields a telemetry object that says why.
   auto t = GpuTelemetry::Open("0000:00:00.0");
   const TelemetrySample s = t->Sample();
-  if (!s.available) EXPECT_FALSE(s.unavailable_reason.empty());
+  if (!s.available) {
+    EXPECT_FALSE(s.unavailable_reason.empty());
+  }
 }
 
 // A backend whose telemetry reads throttled for the first `throttled_attempts` configs.
 class ThrottledBackend : public Backend {
  public:
   explicit ThrottledBackend(int throttled_attempts) : left_(throttled_attempts) {}
-  BackendInfo Info() const override { return {"fake", "fake gpu"}; }
+  BackendInfo Info() const override {
+    BackendInfo info;
+    info.backend = "fake";
+    info.device_name = "fake gpu";
+    return info;
+  }
   absl::Status CheckFits(const Config&) const override { return absl::OkStatus(); }
   absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config&) override {
     ++prepares_;
@@ -64,7 +71,7 @@ class ThrottledBackend : public Backend {
     const bool after = (samples_++ % 2) == 1;
     const bool throttled = after && left_ > 0;
     if (after && left_ > 0) --left_;
-    return Reading(throttled ? kThrottleHwSlowdown : 0);
+    return Reading(throttled ? uint64_t{kThrottleHwSlowdown} : uint64_t{0});
   }
   int prepares_ = 0;
 
