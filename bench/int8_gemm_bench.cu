@@ -1,0 +1,77 @@
+// Throwaway-grade timing of the int8 products' variants on the sweep's shapes (TOP/s),
+// printed as a table; not a test. CUDA events, median of 20 after 5 warm-ups, random codes.
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "kernels/cuda/int8_matmul_dispatch.h"
+#include "kernels/cuda/sm90/int8_gemm_sm90.h"
+#include "kernels/random.h"
+
+__global__ void FillCodes(int8_t* p, int64_t n, uint64_t seed) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+    p[i] = static_cast<int8_t>(static_cast<int>(switchback::SplitMix64(seed + i) % 255) - 127);
+}
+__global__ void FillScales(__half* p, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x)
+    p[i] = __float2half(1.0f + (i % 7) * 0.25f);
+}
+
+int main() {
+  const int64_t shapes[][3] = {{8192, 4096, 1024},   {8192, 1024, 4096},   {32768, 4096, 1024},
+                               {32768, 1024, 4096},  {65536, 8192, 2048},  {65536, 2048, 8192},
+                               {131072, 16384, 4096}, {131072, 4096, 16384}, {16384, 5120, 1280},
+                               {16384, 6656, 1664}};
+  std::printf("%8s %6s %6s  %12s %12s %12s\n", "M", "N", "K", "mma_sync", "coop128x256", "pingpong128");
+  for (const auto& s : shapes) {
+    const int64_t m = s[0], n = s[1], k = s[2];
+    int8_t *a, *b;
+    __half *sa, *sb, *out;
+    cudaMalloc(&a, m * k);
+    cudaMalloc(&b, n * k);
+    cudaMalloc(&sa, m * 2);
+    cudaMalloc(&sb, n * 2);
+    cudaMalloc(&out, m * n * 2);
+    FillCodes<<<1024, 256>>>(a, m * k, 1);
+    FillCodes<<<1024, 256>>>(b, n * k, 2);
+    FillScales<<<64, 256>>>(sa, m);
+    FillScales<<<64, 256>>>(sb, n);
+    double tops[3] = {0, 0, 0};
+    for (int v = 0; v < 3; ++v) {
+      auto run = [&]() -> bool {
+        if (v == 0) return switchback::cuda::Int8MatmulMma(a, b, m, n, k, sa, sb, false, nullptr, out, nullptr, nullptr).ok();
+        return switchback::cuda::sm90::Int8MatmulDequantVariant(v == 1 ? "coop_128x256" : "pingpong_128x128", a, b, m,
+                                                                n, k, sa, sb, false, nullptr, out, nullptr)
+            .ok();
+      };
+      bool ok = true;
+      for (int i = 0; i < 5; ++i) ok = ok && run();
+      std::vector<float> ms;
+      cudaEvent_t e0, e1;
+      cudaEventCreate(&e0);
+      cudaEventCreate(&e1);
+      for (int i = 0; i < 20 && ok; ++i) {
+        cudaEventRecord(e0);
+        ok = run();
+        cudaEventRecord(e1);
+        cudaEventSynchronize(e1);
+        float t;
+        cudaEventElapsedTime(&t, e0, e1);
+        ms.push_back(t);
+      }
+      if (ok && !ms.empty()) {
+        std::sort(ms.begin(), ms.end());
+        tops[v] = 2.0 * m * n * k / (ms[ms.size() / 2] * 1e-3) / 1e12;
+      }
+    }
+    std::printf("%8ld %6ld %6ld  %12.0f %12.0f %12.0f\n", (long)m, (long)n, (long)k, tops[0], tops[1], tops[2]);
+    cudaFree(a); cudaFree(b); cudaFree(sa); cudaFree(sb); cudaFree(out);
+  }
+  const cudaError_t e = cudaDeviceSynchronize();
+  std::printf("status: %s\n", cudaGetErrorString(e));
+  return e == cudaSuccess ? 0 : 1;
+}

@@ -1,0 +1,235 @@
+// CUDA kernels against the CPU reference: quantization bit-exact (codes and states),
+// products within stated tolerances, odd and ragged shapes, poisoned outputs.
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/cuda/gemm_fp16.h"
+#include "kernels/cuda/switchback_kernels.h"
+#include "kernels/half.h"
+#include "kernels/random.h"
+#include "kernels/reference/gemm_fp16.h"
+#include "kernels/reference/int8_matmul.h"
+#include "kernels/reference/quantize.h"
+
+namespace switchback {
+namespace {
+
+bool HaveGpu() {
+  int n = 0;
+  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
+}
+
+#define REQUIRE_GPU() \
+  if (!HaveGpu()) GTEST_SKIP() << "no CUDA device: " << cudaGetErrorString(cudaGetLastError())
+
+template <typename T>
+struct Device {
+  T* p = nullptr;
+  size_t n = 0;
+  explicit Device(size_t count, unsigned char poison = 0x7F) : n(count) {
+    EXPECT_EQ(cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(T)), cudaSuccess);
+    cudaMemset(p, poison, std::max<size_t>(n, 1) * sizeof(T));
+  }
+  Device(const std::vector<T>& host) : Device(host.size()) {
+    cudaMemcpy(p, host.data(), n * sizeof(T), cudaMemcpyHostToDevice);
+  }
+  ~Device() { cudaFree(p); }
+  std::vector<T> Get() const {
+    std::vector<T> out(n);
+    EXPECT_EQ(cudaMemcpy(out.data(), p, n * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
+    return out;
+  }
+};
+
+std::vector<Half> RandomHalves(int64_t n, uint64_t seed) {
+  std::vector<Half> v(n);
+  for (int64_t i = 0; i < n; ++i) v[i] = FloatToHalf(NormalAt(seed, TensorId::kX, i));
+  return v;
+}
+
+__half* H(Device<Half>& d) { return reinterpret_cast<__half*>(d.p); }
+
+struct Shape {
+  int64_t rows, cols;
+};
+
+class QuantizeOdd : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(QuantizeOdd, AllFourBitExact) {
+  REQUIRE_GPU();
+  const auto [rows, cols] = GetParam();
+  std::vector<Half> w = RandomHalves(rows * cols, rows * 31 + cols);
+  if (rows > 2) {
+    for (int64_t c = 0; c < cols; ++c) w[cols + c] = Half{0};  // a zero row
+  }
+  Device<Half> dw(w);
+  void* scratch = nullptr;
+  ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)), cudaSuccess);
+  // Rowwise.
+  {
+    Device<int8_t> codes(rows * cols);
+    Device<Half> state(rows);
+    ASSERT_TRUE(cuda::QuantizeRowwise(H(dw), rows, cols, codes.p, H(state), nullptr).ok());
+    std::vector<int8_t> want(rows * cols);
+    std::vector<Half> want_state(rows);
+    ref::QuantizeRowwise(w.data(), rows, cols, want.data(), want_state.data());
+    EXPECT_EQ(codes.Get(), want);
+    const auto got_state = state.Get();
+    for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(got_state[r].bits, want_state[r].bits) << r;
+  }
+  // Colwise transpose.
+  {
+    Device<int8_t> codes(rows * cols);
+    Device<Half> state(cols);
+    ASSERT_TRUE(cuda::QuantizeColwiseTranspose(H(dw), rows, cols, codes.p, H(state), scratch, nullptr).ok());
+    std::vector<int8_t> want(rows * cols);
+    std::vector<Half> want_state(cols);
+    ref::QuantizeColwiseTranspose(w.data(), rows, cols, want.data(), want_state.data());
+    EXPECT_EQ(codes.Get(), want);
+    const auto got_state = state.Get();
+    for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(got_state[c].bits, want_state[c].bits) << c;
+  }
+  // Global and global transpose.
+  for (bool transpose : {false, true}) {
+    Device<int8_t> codes(rows * cols);
+    Device<Half> state(1);
+    const absl::Status s = transpose
+        ? cuda::QuantizeGlobalTranspose(H(dw), rows, cols, codes.p, H(state), scratch, nullptr)
+        : cuda::QuantizeGlobal(H(dw), rows, cols, codes.p, H(state), scratch, nullptr);
+    ASSERT_TRUE(s.ok()) << s;
+    std::vector<int8_t> want(rows * cols);
+    Half want_state;
+    if (transpose) ref::QuantizeGlobalTranspose(w.data(), rows, cols, want.data(), &want_state);
+    else ref::QuantizeGlobal(w.data(), rows, cols, want.data(), &want_state);
+    EXPECT_EQ(codes.Get(), want) << (transpose ? "transpose" : "global");
+    EXPECT_EQ(state.Get()[0].bits, want_state.bits);
+  }
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  cudaFree(scratch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, QuantizeOdd,
+                         ::testing::Values(Shape{1, 1}, Shape{3, 5}, Shape{16, 8}, Shape{1000, 1337},
+                                           Shape{1, 16384}, Shape{16384, 1}, Shape{130, 72},
+                                           Shape{256, 1664}, Shape{64, 4096}, Shape{33, 16384},
+                                           Shape{4096, 1024}),
+                         [](const auto& info) {
+                           return "Small" + std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
+                         });
+
+TEST(QuantizeTest, AllZeroTensor) {
+  REQUIRE_GPU();
+  Device<Half> w(std::vector<Half>(64 * 48, Half{0}));
+  void* scratch = nullptr;
+  ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(64, 48)), cudaSuccess);
+  Device<int8_t> codes(64 * 48);
+  Device<Half> state(48);
+  ASSERT_TRUE(cuda::QuantizeColwiseTranspose(H(w), 64, 48, codes.p, H(state), scratch, nullptr).ok());
+  for (int8_t c : codes.Get()) ASSERT_EQ(c, 0);
+  for (Half h : state.Get()) ASSERT_EQ(h.bits, 0);
+  ASSERT_TRUE(cuda::QuantizeGlobal(H(w), 64, 48, codes.p, H(state), scratch, nullptr).ok());
+  EXPECT_EQ(state.Get()[0].bits, 0);
+  cudaFree(scratch);
+}
+
+struct MatShape {
+  int64_t m, n, k;
+};
+
+class Int8Ragged : public ::testing::TestWithParam<std::tuple<MatShape, bool, bool>> {};
+
+// The int32 accumulation is exact on both sides; the dequantization is the same fp32
+// formula, so outputs agree to the last fp16 bit except where fp32 rounding of the
+// product differs (contraction): allow 1 fp16 ulp.
+TEST_P(Int8Ragged, MatchesReferenceWithinOneUlp) {
+  REQUIRE_GPU();
+  const auto [shape, scalar, with_bias] = GetParam();
+  const auto [m, n, k] = shape;
+  std::mt19937 rng(static_cast<uint32_t>(m * 7 + n * 13 + k));
+  std::uniform_int_distribution<int> code(-127, 127);
+  std::vector<int8_t> a(m * k), b(n * k);
+  for (auto& v : a) v = static_cast<int8_t>(code(rng));
+  for (auto& v : b) v = static_cast<int8_t>(code(rng));
+  std::vector<Half> sa = RandomHalves(m, 1), sb = RandomHalves(scalar ? 1 : n, 2), bias = RandomHalves(n, 3);
+  for (auto& h : sa) h.bits &= 0x7FFF;
+  for (auto& h : sb) h.bits &= 0x7FFF;
+  Device<int8_t> da(a), db(b);
+  Device<Half> dsa(sa), dsb(sb), dbias(bias), dout(m * n);
+  std::string variant;
+  const absl::Status s = cuda::Int8MatmulDequant(da.p, db.p, m, n, k, H(dsa), H(dsb), scalar,
+                                                 with_bias ? H(dbias) : nullptr, H(dout), nullptr, &variant);
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  std::vector<Half> want(m * n);
+  ref::Int8MatmulDequant(a.data(), b.data(), m, n, k, sa.data(), sb.data(), scalar,
+                         with_bias ? bias.data() : nullptr, want.data());
+  const std::vector<Half> got = dout.Get();
+  int64_t off = 0;
+  for (int64_t i = 0; i < m * n; ++i) {
+    const int d = std::abs(static_cast<int>(got[i].bits & 0x7FFF) - static_cast<int>(want[i].bits & 0x7FFF));
+    const bool same_sign = (got[i].bits & 0x8000) == (want[i].bits & 0x8000) || (want[i].bits & 0x7FFF) <= 1;
+    if (d > 1 || !same_sign) {
+      if (off++ < 5) {
+        ADD_FAILURE() << variant << " at " << i / n << "," << i % n << ": got " << HalfToFloat(got[i])
+                      << " want " << HalfToFloat(want[i]);
+      }
+    }
+  }
+  EXPECT_EQ(off, 0) << variant;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, Int8Ragged,
+    ::testing::Combine(::testing::Values(MatShape{1, 1, 1}, MatShape{130, 260, 72}, MatShape{257, 129, 33},
+                                         MatShape{128, 128, 64}, MatShape{300, 272, 1024},
+                                         MatShape{1000, 1040, 336}, MatShape{64, 8, 4096}),
+                       ::testing::Bool(), ::testing::Bool()),
+    [](const auto& info) {
+      const MatShape s = std::get<0>(info.param);
+      return "Ragged" + std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+             (std::get<1>(info.param) ? "_scalar" : "_vector") + (std::get<2>(info.param) ? "_bias" : "");
+    });
+
+struct GemmCase {
+  Transpose ta, tb;
+  int64_t m, n, k;
+};
+
+class Fp16Gemm : public ::testing::TestWithParam<GemmCase> {};
+
+TEST_P(Fp16Gemm, MatchesReference) {
+  REQUIRE_GPU();
+  const GemmCase c = GetParam();
+  std::vector<Half> a = RandomHalves(c.m * c.k, 5), b = RandomHalves(c.k * c.n, 6);
+  Device<Half> da(a), db(b), dc(c.m * c.n);
+  auto runner = cuda::GemmFp16Runner::Create();
+  ASSERT_TRUE(runner.ok()) << runner.status();
+  ASSERT_TRUE((*runner)->Run(c.ta, c.tb, c.m, c.n, c.k, H(da), H(db), H(dc), nullptr).ok());
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  std::vector<Half> want(c.m * c.n);
+  ref::GemmFp16(c.ta, c.tb, c.m, c.n, c.k, a.data(), b.data(), want.data());
+  const std::vector<Half> got = dc.Get();
+  double err = 0, norm = 0;
+  for (int64_t i = 0; i < c.m * c.n; ++i) {
+    const double g = HalfToFloat(got[i]), w = HalfToFloat(want[i]);
+    ASSERT_TRUE(std::isfinite(g)) << i;
+    err += (g - w) * (g - w);
+    norm += w * w;
+  }
+  EXPECT_LT(std::sqrt(err / norm), 2e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTransposes, Fp16Gemm,
+                         ::testing::Values(GemmCase{Transpose::kNo, Transpose::kYes, 130, 72, 96},
+                                           GemmCase{Transpose::kYes, Transpose::kNo, 64, 48, 1000},
+                                           GemmCase{Transpose::kNo, Transpose::kNo, 256, 128, 512},
+                                           GemmCase{Transpose::kYes, Transpose::kYes, 40, 24, 16}),
+                         [](const auto& info) { return "Small" + std::to_string(info.index); });
+
+}  // namespace
+}  // namespace switchback
