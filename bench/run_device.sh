@@ -4,8 +4,10 @@
 #             memcheck and racecheck on the CUDA kernel tests' small shapes
 #   sweep     switchback-server --gpu 0 and switchback-client sweep on loopback (SWEEP_ARGS)
 #   torch     bench/torch_baselines.py on the same shapes, same run
+#   bench     the int8 GEMM variants' TOP/s on the sweep's shapes (bench/int8_gemm_bench)
 #   report    bench/report.py over the sweep and torch results
-# Logs and results go to $OUT (default ./out).
+# Results go to $OUT (default ./out); per-test and sanitizer logs into $OUT/logs.tar.gz
+# (the device tool brings back at most 8 files).
 #
 #   BUNDLE=.bundle/switchback OUT=/tmp/out bench/run_device.sh tests sweep torch report
 set -uo pipefail
@@ -13,10 +15,11 @@ BUNDLE=${BUNDLE:-.bundle/switchback}
 OUT=${OUT:-out}
 PORT=${PORT:-50099}
 mkdir -p "$OUT"
+LOGS=$(mktemp -d)
 export LD_LIBRARY_PATH="$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(tests sweep torch report)
-nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1 || true
+nvidia-smi >"$LOGS/nvidia-smi.txt" 2>&1 || true
 status=0
 
 for step in "${steps[@]}"; do
@@ -25,15 +28,21 @@ for step in "${steps[@]}"; do
       for t in "$BUNDLE"/bin/*_test; do
         name=$(basename "$t")
         [ "$name" = server_test ] || [ "$name" = client_test ] && continue
-        if "$t" --gtest_brief=1 >"$OUT/$name.log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
-        printf '%-28s %s  (%s)\n' "$name" "$r" "$(grep -E '^\[  (PASSED|SKIPPED|FAILED)' "$OUT/$name.log" | tr '\n' ' ')"
+        if "$t" --gtest_brief=1 >"$LOGS/$name.log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
+        printf '%-28s %s  (%s)\n' "$name" "$r" "$(grep -E '^\[  (PASSED|SKIPPED|FAILED)' "$LOGS/$name.log" | tr '\n' ' ')"
+        [ $r = FAIL ] && grep -E "Failure|FAILED|error" -A3 "$LOGS/$name.log" | head -30
       done | tee "$OUT/tests.txt"
-      for t in "$BUNDLE"/bin/cuda_kernels_test "$BUNDLE"/bin/int8_gemm_sm90_test; do
+      for t in "$BUNDLE"/bin/cuda_kernels_test "$BUNDLE"/bin/int8_gemm_sm90_test "$BUNDLE"/bin/cuda_backend_test; do
         [ -x "$t" ] || continue
+        case $(basename "$t") in
+          int8_gemm_sm90_test) filter='*Ragged130x*:*Ragged1x*' ;;
+          cuda_backend_test) filter='*Every*' ;;
+          *) filter='*Small*:*Ragged*' ;;
+        esac
         for tool in memcheck racecheck; do
-          compute-sanitizer --tool $tool --error-exitcode 9 "$t" --gtest_filter='*Small*:*Odd*:*Ragged*' \
-            >"$OUT/sanitizer_${tool}_$(basename "$t").log" 2>&1
-          echo "compute-sanitizer $tool $(basename "$t"): rc=$? $(grep -E 'ERROR SUMMARY' "$OUT/sanitizer_${tool}_$(basename "$t").log" | tail -1)"
+          compute-sanitizer --tool $tool --error-exitcode 9 "$t" --gtest_filter="$filter" \
+            >"$LOGS/sanitizer_${tool}_$(basename "$t").log" 2>&1
+          echo "compute-sanitizer $tool $(basename "$t"): rc=$? $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$LOGS/sanitizer_${tool}_$(basename "$t").log" | tail -1)"
         done
       done | tee -a "$OUT/tests.txt"
       ;;
@@ -58,10 +67,14 @@ for step in "${steps[@]}"; do
       python3 bench/torch_baselines.py --out "$OUT/torch.jsonl" ${TORCH_ARGS:-} 2>"$OUT/torch.log" || status=1
       echo "torch: $(wc -l <"$OUT/torch.jsonl") lines"
       ;;
+    bench)
+      "$BUNDLE/bin/int8_gemm_bench" | tee "$OUT/bench.txt" || status=1
+      ;;
     report)
       python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" >"$OUT/report.md" || status=1
       ;;
     *) echo "unknown step $step" >&2; status=2 ;;
   esac
 done
+tar -C "$LOGS" -czf "$OUT/logs.tar.gz" . 2>/dev/null
 exit $status
