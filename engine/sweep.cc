@@ -102,7 +102,7 @@ absl::Status ValidateSweep(const SweepSpec& spec, const SweepLimits& limits) {
   if (configs > limits.max_configs) {
     return absl::InvalidArgumentError(absl::StrCat("sweep: ", configs,
                                                    " configurations exceed the server's limit of ",
-                                                   limits.max_configs, " (--max-configs)"));
+                                                   limits.max_configs, " (--max_configs)"));
   }
   return absl::OkStatus();
 }
