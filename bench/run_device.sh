@@ -16,6 +16,7 @@ OUT=${OUT:-out}
 PORT=${PORT:-50099}
 mkdir -p "$OUT"
 LOGS=$(mktemp -d)
+export SWITCHBACK_ANCHORS_DIR="$PWD/bench/anchors"
 export LD_LIBRARY_PATH="$BUNDLE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=(tests sweep torch report)

@@ -2,12 +2,21 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <sstream>
 
 namespace switchback::client {
 namespace {
 
-std::string Anchors(const char* name) { return std::string(SWITCHBACK_ANCHORS_DIR) + "/" + name; }
+// The committed anchors; SWITCHBACK_ANCHORS_DIR in the environment overrides the build
+// tree's path (bundles run from another checkout).
+std::string AnchorsDir() {
+  const char* env = std::getenv("SWITCHBACK_ANCHORS_DIR");
+  return env && *env ? env : SWITCHBACK_ANCHORS_DIR;
+}
+
+std::string Anchors(const char* name) { return AnchorsDir() + "/" + name; }
 
 ResultRow Row(double fwd_ms, double cv) {
   ResultRow r;

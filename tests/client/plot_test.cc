@@ -9,9 +9,16 @@
 namespace switchback::client {
 namespace {
 
+// The committed anchors; SWITCHBACK_ANCHORS_DIR in the environment overrides the build
+// tree's path (bundles run from another checkout).
+std::string AnchorsDir() {
+  const char* env = std::getenv("SWITCHBACK_ANCHORS_DIR");
+  return env && *env ? env : SWITCHBACK_ANCHORS_DIR;
+}
+
 bool HaveGnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
-std::string Anchors(const char* name) { return std::string(SWITCHBACK_ANCHORS_DIR) + "/" + name; }
+std::string Anchors(const char* name) { return AnchorsDir() + "/" + name; }
 
 std::string Header(const std::string& path, size_t n) {
   std::ifstream in(path, std::ios::binary);

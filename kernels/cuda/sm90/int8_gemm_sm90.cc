@@ -52,10 +52,11 @@ absl::Status Int8MatmulDequant(const int8_t* a, const int8_t* b, int64_t m, int6
                                const __half* sa, const __half* sb, bool sb_is_scalar,
                                const __half* bias, __half* out, cudaStream_t stream,
                                std::string* variant) {
-  // Big outputs fill 132 SMs with 128 x 256 tiles; below about two waves of those tiles the
-  // 128 x 128 ping-pong kernel keeps more SMs busy.
-  const int64_t big_tiles = ((m + 127) / 128) * ((n + 255) / 256);
-  const std::string name = big_tiles >= 2 * 132 ? "coop_128x256" : "pingpong_128x128";
+  // Measured on the H100 (docs/BENCHMARKS.md): the cooperative 128 x 256 kernel wins
+  // wherever N > 1024 (e.g. 1478 vs 1082 TOP/s at 65536 x 2048 x 8192); at N <= 1024 the
+  // ping-pong 128 x 128 kernel does (1325 vs 1232 at 32768 x 1024 x 4096), its epilogue
+  // overlapping the other warpgroup's mainloop.
+  const std::string name = n <= 1024 ? "pingpong_128x128" : "coop_128x256";
   absl::Status s = Int8MatmulDequantVariant(name, a, b, m, n, k, sa, sb, sb_is_scalar, bias, out, stream);
   if (s.ok() && variant) *variant = "cutlass_sm90_" + name;
   return s;
