@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <vector>
+
+#include "tests/reference/isa_param.h"
 
 namespace switchback {
 namespace {
@@ -66,6 +69,96 @@ TEST(HalfTest, FloatsBetweenHalvesRoundToTheNearer) {
     EXPECT_LE(std::fabs(got - f), std::fabs(above - f)) << f;
   }
 }
+
+// Every midpoint between two neighbouring finite halves (exact in fp32) goes to the one
+// with the even mantissa; one fp32 step either side goes to the nearer one.
+TEST(HalfTest, EveryMidpointTiesToEven) {
+  for (uint32_t h = 0; h < 0x7BFF; ++h) {
+    const float lo = static_cast<float>(Exact(static_cast<uint16_t>(h)));
+    const float hi = static_cast<float>(Exact(static_cast<uint16_t>(h + 1)));
+    const float mid = static_cast<float>((static_cast<double>(lo) + hi) / 2);
+    ASSERT_EQ(static_cast<double>(mid), (static_cast<double>(lo) + hi) / 2) << h;  // exact
+    const uint16_t even = static_cast<uint16_t>((h & 1) ? h + 1 : h);
+    for (const uint16_t sign : {uint16_t{0}, uint16_t{0x8000}}) {
+      const float s = sign ? -1.0f : 1.0f;
+      ASSERT_EQ(FloatToHalf(s * mid).bits, sign | even) << h;
+      ASSERT_EQ(FloatToHalf(s * std::nextafter(mid, 0.0f)).bits, sign | h) << h;
+      ASSERT_EQ(FloatToHalf(s * std::nextafter(mid, 1e30f)).bits, sign | (h + 1)) << h;
+    }
+  }
+  // Between 65504 and the next (missing) step 65536 the midpoint 65520 rounds to infinity.
+  EXPECT_EQ(FloatToHalf(std::nextafter(65520.0f, 0.0f)).bits, 0x7BFF);
+  EXPECT_EQ(FloatToHalf(65520.0f).bits, 0x7C00);
+}
+
+// A model written without bit tricks: the value of x rounded to the half grid (quantum
+// 2^-24 below 2^-14, else 2^(floor(log2 x) - 10)) with ties to even, in double.
+double RoundToHalfGrid(double x) {
+  const double ax = std::fabs(x);
+  if (ax >= 65520.0) return std::copysign(std::numeric_limits<double>::infinity(), x);
+  const int e = ax < std::ldexp(1.0, -14) ? -14 : std::ilogb(ax);
+  const double quantum = std::ldexp(1.0, e - 10);
+  return std::copysign(std::nearbyint(ax / quantum) * quantum, x);  // ax / quantum is exact
+}
+
+TEST(HalfTest, FloatBitPatternsMatchAnIndependentModel) {
+  // Every 997th positive finite float bit pattern (2.1 million), both signs.
+  for (uint64_t bits = 0; bits < 0x7F800000u; bits += 997) {
+    float f;
+    const uint32_t b32 = static_cast<uint32_t>(bits);
+    std::memcpy(&f, &b32, sizeof(f));
+    for (const float x : {f, -f}) {
+      const Half h = FloatToHalf(x);
+      const double want = RoundToHalfGrid(x);
+      ASSERT_EQ(static_cast<double>(HalfToFloat(h)), want) << x;
+      ASSERT_EQ((h.bits & 0x8000) != 0, std::signbit(x)) << x;  // zeros keep their sign
+    }
+  }
+}
+
+TEST(HalfTest, NanAndInfinity) {
+  EXPECT_EQ(FloatToHalf(std::numeric_limits<float>::infinity()).bits, 0x7C00);
+  EXPECT_EQ(FloatToHalf(-std::numeric_limits<float>::infinity()).bits, 0xFC00);
+  const Half nan = FloatToHalf(std::numeric_limits<float>::quiet_NaN());
+  EXPECT_EQ(nan.bits & 0x7C00, 0x7C00);
+  EXPECT_NE(nan.bits & 0x3FF, 0);  // stays a NaN, not infinity
+  // A float NaN whose payload lives only in the low 13 bits must not become infinity.
+  const uint32_t low_payload = 0x7F800001u;
+  float f;
+  std::memcpy(&f, &low_payload, sizeof(f));
+  EXPECT_NE(FloatToHalf(f).bits & 0x3FF, 0);
+  EXPECT_TRUE(std::isinf(HalfToFloat(Half{0x7C00})));
+  EXPECT_TRUE(std::isnan(HalfToFloat(Half{0x7C01})));
+  EXPECT_TRUE(std::isnan(HalfToFloat(Half{0xFE00})));
+}
+
+using ref::Isa;
+using ref::IsaParamName;
+using ref::kAllIsas;
+
+class HalfsToFloatsTest : public ::testing::TestWithParam<Isa> {};
+
+TEST_P(HalfsToFloatsTest, MatchesHalfToFloatOnEveryBitPattern) {
+  SWITCHBACK_USE_ISA(GetParam());
+  std::vector<Half> all(65536 + 5);  // odd length: the vector loop's tail runs too
+  for (uint32_t b = 0; b < all.size(); ++b) all[b].bits = static_cast<uint16_t>(b);
+  std::vector<float> got(all.size());
+  ref::HalfsToFloats(all.data(), got.data(), static_cast<int64_t>(all.size()));
+  for (uint32_t b = 0; b < all.size(); ++b) {
+    const float want = HalfToFloat(all[b]);
+    if (std::isnan(want)) {
+      ASSERT_TRUE(std::isnan(got[b])) << b;
+    } else {
+      uint32_t gb, wb;
+      std::memcpy(&gb, &got[b], 4);
+      std::memcpy(&wb, &want, 4);
+      ASSERT_EQ(gb, wb) << b;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, HalfsToFloatsTest, kAllIsas,
+                         [](const auto& info) { return IsaParamName(info.param); });
 
 }  // namespace
 }  // namespace switchback
