@@ -3,6 +3,7 @@
 #   tests     every *_test binary of the bundle (GPU tests included), then compute-sanitizer
 #             memcheck and racecheck on the CUDA kernel tests' small shapes
 #   sweep     switchback-server --gpu 0 and switchback-client sweep on loopback (SWEEP_ARGS)
+#   modes     a second original sweep, then cold and graph sweeps (MODES), one server
 #   torch     bench/torch_baselines.py on the same shapes, same run
 #   bench     the int8 GEMM variants' TOP/s on the sweep's shapes (bench/int8_gemm_bench)
 #   report    bench/report.py over the sweep and torch results
@@ -62,6 +63,23 @@ for step in "${steps[@]}"; do
       tail -n 70 "$OUT/client.log"
       kill -TERM $pid; wait $pid
       echo "server exit: $?"
+      ;;
+    modes)
+      # A second original run (the spread between runs), then cold and graph.
+      "$BUNDLE/bin/switchback-server" --gpu 0 --listen "127.0.0.1:$PORT" >"$LOGS/server_modes.log" 2>&1 &
+      pid=$!
+      for _ in $(seq 300); do
+        "$BUNDLE/bin/switchback-client" info --server "127.0.0.1:$PORT" >/dev/null 2>&1 && break
+        sleep 0.2
+      done
+      for mode in ${MODES:-original cold graph}; do
+        start=$(date +%s)
+        # shellcheck disable=SC2086
+        "$BUNDLE/bin/switchback-client" sweep --server "127.0.0.1:$PORT" --mode "$mode" \
+          --out "$OUT/ours_$mode.jsonl" ${SWEEP_ARGS:-} 2>"$LOGS/client_$mode.log" || status=1
+        echo "mode $mode: $(wc -l <"$OUT/ours_$mode.jsonl") lines in $(( $(date +%s) - start )) s"
+      done
+      kill -TERM $pid; wait $pid
       ;;
     torch)
       # shellcheck disable=SC2086

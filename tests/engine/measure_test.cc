@@ -95,11 +95,11 @@ TEST(MeasureTest, GraphSampleIsReplayTimeOverCalls) {
   CancelToken cancel;
   MeasureOptions options;
   options.mode = MeasureMode::kGraph;
-  auto out = Measure(ws, Op::kRowwiseFwd, 5, options, cancel);
+  auto out = Measure(ws, Op::kRowwiseFwd, 64, options, cancel);
   ASSERT_TRUE(out.ok()) << out.status();
-  ASSERT_FALSE(out->samples_ms.empty());
+  ASSERT_EQ(out->samples_ms.size(), 8u);  // 8 replays of 64 / 8 calls
   for (double s : out->samples_ms) EXPECT_DOUBLE_EQ(s, 2.0);
-  EXPECT_EQ(ws.captured_, 5);
+  EXPECT_EQ(ws.captured_, 8);
 }
 
 TEST(MeasureTest, CancelStopsBetweenCalls) {
