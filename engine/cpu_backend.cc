@@ -184,7 +184,7 @@ class CpuBackend final : public Backend {
     if (options_.work_limit_macs > 0 && work > options_.work_limit_macs) {
       return absl::ResourceExhaustedError(absl::StrFormat(
           "needs %.3g multiply-adds on the CPU backend, over its work limit of %.3g "
-          "(--cpu-work-limit); use a GPU server or a smaller sweep",
+          "(--cpu_work_limit); use a GPU server or a smaller sweep",
           work, options_.work_limit_macs));
     }
     return absl::OkStatus();

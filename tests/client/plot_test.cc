@@ -55,7 +55,8 @@ TEST_F(PlotTest, BitsandbytesAndOursSideBySideInEveryFormat) {
 
 TEST_F(PlotTest, CommittedResultsPlot) {
   for (const auto& entry : std::filesystem::directory_iterator(SWITCHBACK_RESULTS_DIR)) {
-    if (entry.path().extension() != ".jsonl") continue;
+    // Result files only (the torch_*.jsonl beside them are PyTorch baselines, not results).
+    if (entry.path().extension() != ".jsonl" || entry.path().stem().string().find("torch") != std::string::npos) continue;
     PlotOptions options;
     options.inputs = {entry.path().string(), Anchors("bnb_triton_h100_measured.jsonl")};
     options.output = (dir_ / (entry.path().stem().string() + ".png")).string();

@@ -55,7 +55,7 @@ TEST(RunnerTest, WorkLimitRefusesBeforeAllocating) {
   auto backend = MakeCpuBackend(options);
   absl::Status s = backend->CheckFits(SmallConfig());
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(s.message().find("--cpu-work-limit"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("--cpu_work_limit"), std::string::npos) << s;
   CpuBackendOptions memory;
   memory.memory_limit_bytes = 1024;
   EXPECT_EQ(MakeCpuBackend(memory)->CheckFits(SmallConfig()).code(),

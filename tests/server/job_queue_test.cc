@@ -48,7 +48,9 @@ TEST(JobQueueTest, RunsJobsFifoOneAtATime) {
   // b started only after a finished: its Started comes after a queue update to position 0... and
   // b's results carry b's seed.
   for (const auto& e : eb) {
-    if (e.has_result()) EXPECT_NE(e.result().json_line().find("\"seed\":2"), std::string::npos);
+    if (e.has_result()) {
+      EXPECT_NE(e.result().json_line().find("\"seed\":2"), std::string::npos);
+    }
   }
 }
 
@@ -62,7 +64,9 @@ TEST(JobQueueTest, QueuedJobsAreToldTheirPosition) {
   EXPECT_EQ((*c)->events.front().accepted().queue_position(), 3 - ((*a)->state == v1::JOB_STATE_QUEUED ? 0 : 1));
   const auto ec = Drain(q, **c);
   std::vector<int> positions;
-  for (const auto& e : ec) if (e.has_queued()) positions.push_back(e.queued().queue_position());
+  for (const auto& e : ec) {
+    if (e.has_queued()) positions.push_back(e.queued().queue_position());
+  }
   ASSERT_FALSE(positions.empty());
   EXPECT_EQ(positions.back(), 1);  // next in line before it started
   EXPECT_TRUE(std::is_sorted(positions.rbegin(), positions.rend()));

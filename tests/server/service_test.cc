@@ -155,13 +155,13 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(ServiceTest, WorkLimitAnswersResourceExhaustedBeforeAnyWork) {
   CpuBackendOptions options;
-  options.work_limit_macs = 1e6;
+  options.work_limit_macs = 1e5;  // below the first config's work
   Start(MakeCpuBackend(options));
   std::vector<v1::JobEvent> events;
   const grpc::Status s = SubmitAll(TinySweep(), &events);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(s.error_message().find("config 0"), std::string::npos) << s.error_message();
-  EXPECT_NE(s.error_message().find("--cpu-work-limit"), std::string::npos) << s.error_message();
+  EXPECT_NE(s.error_message().find("--cpu_work_limit"), std::string::npos) << s.error_message();
 }
 
 TEST_F(ServiceTest, CancelRunningJobFromAnotherConnection) {
