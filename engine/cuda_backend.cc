@@ -10,27 +10,17 @@
 #include "absl/strings/str_format.h"
 #include "engine/cuda_fill.h"
 #include "engine/op_plan.h"
+#include "kernels/cuda/check.h"
 #include "kernels/cuda/gemm_fp16.h"
 #include "kernels/cuda/switchback_kernels.h"
 
 namespace switchback {
 namespace {
 
-absl::Status CudaError(cudaError_t e, absl::string_view what) {
-  return absl::InternalError(absl::StrCat(what, ": ", cudaGetErrorName(e), " (",
-                                          cudaGetErrorString(e), ")"));
-}
-
+// CUDA errors become Status through kernels/cuda/check.h, as in the kernels.
 absl::Status CudaOk(cudaError_t e) {
-  return e == cudaSuccess ? absl::OkStatus() : CudaError(e, "CUDA call");
+  return ::switchback::cuda::CudaStatus(e, "CUDA call", __FILE__, __LINE__);
 }
-
-#define SB_CUDA_RETURN_IF_ERROR(expr)                            \
-  do {                                                           \
-    if (cudaError_t sb_err_ = (expr); sb_err_ != cudaSuccess) {  \
-      return CudaError(sb_err_, #expr);                          \
-    }                                                            \
-  } while (0)
 
 #define SB_RETURN_IF_ERROR(expr)                     \
   do {                                               \
@@ -79,7 +69,7 @@ class CudaWorkspace final : public ConfigWorkspace {
     }
     const int64_t rows = config_.dim_out, cols = config_.dim_in;
     scratch_bytes_ = cuda::QuantizeScratchBytes(rows, cols);
-    if (scratch_bytes_ > 0) SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&scratch_, scratch_bytes_));
+    if (scratch_bytes_ > 0) SB_CUDA_CHECK(cudaMalloc(&scratch_, scratch_bytes_));
     SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kX), ShapeOf(Buf::kX, config_).elements,
                                         config_.seed, TensorId::kX, stream_));
     SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kG), ShapeOf(Buf::kG, config_).elements,
@@ -87,7 +77,7 @@ class CudaWorkspace final : public ConfigWorkspace {
     SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kW), ShapeOf(Buf::kW, config_).elements,
                                         config_.seed, TensorId::kW, stream_));
     for (Op op : kQuantizeOps) SB_RETURN_IF_ERROR(RunOnce(PlanOf(op, config_), nullptr));
-    SB_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+    SB_CUDA_CHECK(cudaStreamSynchronize(stream_));
     return absl::OkStatus();
   }
 
@@ -99,15 +89,15 @@ class CudaWorkspace final : public ConfigWorkspace {
     if (slot < 0) return absl::InvalidArgumentError("negative mark slot");
     while (static_cast<int>(events_.size()) <= slot) {
       cudaEvent_t e;
-      SB_CUDA_RETURN_IF_ERROR(cudaEventCreate(&e));
+      SB_CUDA_CHECK(cudaEventCreate(&e));
       events_.push_back(e);
     }
-    SB_CUDA_RETURN_IF_ERROR(cudaEventRecord(events_[slot], stream_));
+    SB_CUDA_CHECK(cudaEventRecord(events_[slot], stream_));
     return absl::OkStatus();
   }
 
   absl::Status Synchronize() override {
-    SB_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+    SB_CUDA_CHECK(cudaStreamSynchronize(stream_));
     return absl::OkStatus();
   }
 
@@ -116,14 +106,14 @@ class CudaWorkspace final : public ConfigWorkspace {
       return absl::InvalidArgumentError("mark slot out of range");
     }
     float ms = 0;
-    SB_CUDA_RETURN_IF_ERROR(cudaEventElapsedTime(&ms, events_[from], events_[to]));
+    SB_CUDA_CHECK(cudaEventElapsedTime(&ms, events_[from], events_[to]));
     return static_cast<double>(ms);
   }
 
   absl::Status FlushCaches() override {
     // Writing a buffer twice the L2's size with a new value each time replaces every line.
     ++flush_round_;
-    SB_CUDA_RETURN_IF_ERROR(
+    SB_CUDA_CHECK(
         cudaMemsetAsync(flush_->data, flush_round_, flush_->bytes, stream_));
     return absl::OkStatus();
   }
@@ -131,7 +121,7 @@ class CudaWorkspace final : public ConfigWorkspace {
   absl::Status Capture(Op op, int64_t calls) override {
     DestroyGraph();
     const OpPlan plan = PlanOf(op, config_);
-    SB_CUDA_RETURN_IF_ERROR(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
+    SB_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal));
     absl::Status run = absl::OkStatus();
     for (int64_t i = 0; i < calls && run.ok(); ++i) run = RunOnce(plan, nullptr);
     cudaGraph_t graph = nullptr;
@@ -140,19 +130,19 @@ class CudaWorkspace final : public ConfigWorkspace {
       if (graph) cudaGraphDestroy(graph);
       return run;
     }
-    if (end != cudaSuccess) return CudaError(end, "cudaStreamEndCapture");
+    if (end != cudaSuccess) return ::switchback::cuda::CudaStatus(end, "cudaStreamEndCapture", __FILE__, __LINE__);
     const cudaError_t inst = cudaGraphInstantiate(&graph_exec_, graph, 0);
     cudaGraphDestroy(graph);
     if (inst != cudaSuccess) {
       graph_exec_ = nullptr;
-      return CudaError(inst, "cudaGraphInstantiate");
+      return ::switchback::cuda::CudaStatus(inst, "cudaGraphInstantiate", __FILE__, __LINE__);
     }
     return absl::OkStatus();
   }
 
   absl::Status ReplayCaptured() override {
     if (!graph_exec_) return absl::FailedPreconditionError("nothing captured");
-    SB_CUDA_RETURN_IF_ERROR(cudaGraphLaunch(graph_exec_, stream_));
+    SB_CUDA_CHECK(cudaGraphLaunch(graph_exec_, stream_));
     return absl::OkStatus();
   }
 
@@ -165,9 +155,9 @@ class CudaWorkspace final : public ConfigWorkspace {
     }
     if (rows == 0 || cols == 0) return absl::OkStatus();
     const size_t eb = static_cast<size_t>(shape.element_bytes);
-    SB_CUDA_RETURN_IF_ERROR(cudaStreamSynchronize(stream_));
+    SB_CUDA_CHECK(cudaStreamSynchronize(stream_));
     const char* src = static_cast<const char*>(bufs_[static_cast<int>(buf)]) + offset * eb;
-    SB_CUDA_RETURN_IF_ERROR(cudaMemcpy2D(host, cols * eb, src, pitch * eb, cols * eb,
+    SB_CUDA_CHECK(cudaMemcpy2D(host, cols * eb, src, pitch * eb, cols * eb,
                                          static_cast<size_t>(rows), cudaMemcpyDeviceToHost));
     return absl::OkStatus();
   }
@@ -234,14 +224,14 @@ class CudaBackend final : public Backend {
           count == 0 ? "; no driver or GPU on this machine" : "", ")"));
     }
     auto backend = std::unique_ptr<CudaBackend>(new CudaBackend(device));
-    SB_CUDA_RETURN_IF_ERROR(cudaSetDevice(device));
-    SB_CUDA_RETURN_IF_ERROR(
+    SB_CUDA_CHECK(cudaSetDevice(device));
+    SB_CUDA_CHECK(
         cudaStreamCreateWithFlags(&backend->stream_, cudaStreamNonBlocking));
     absl::StatusOr<std::unique_ptr<cuda::GemmFp16Runner>> gemm = cuda::GemmFp16Runner::Create();
     if (!gemm.ok()) return gemm.status();
     backend->gemm_ = *std::move(gemm);
     cudaDeviceProp prop;
-    SB_CUDA_RETURN_IF_ERROR(cudaGetDeviceProperties(&prop, device));
+    SB_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
     int driver = 0, runtime = 0;
     cudaDriverGetVersion(&driver);
     cudaRuntimeGetVersion(&runtime);
@@ -250,7 +240,7 @@ class CudaBackend final : public Backend {
     info.device_name = prop.name;
     info.memory_bytes = static_cast<int64_t>(prop.totalGlobalMem);
     char pci[32] = {};
-    SB_CUDA_RETURN_IF_ERROR(cudaDeviceGetPCIBusId(pci, sizeof(pci), device));
+    SB_CUDA_CHECK(cudaDeviceGetPCIBusId(pci, sizeof(pci), device));
     backend->telemetry_ = GpuTelemetry::Open(pci);
     // The driver's own version string (580.xx) when NVML is there, else CUDA's view of it.
     info.driver_version = backend->telemetry_->driver_version().empty()
@@ -261,7 +251,7 @@ class CudaBackend final : public Backend {
     info.build_flags = SWITCHBACK_BUILD_FLAGS;
     // Cold measurements flush L2 with one buffer of twice its size, allocated once.
     backend->flush_.bytes = static_cast<size_t>(std::max(prop.l2CacheSize, 1 << 20)) * 2;
-    SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&backend->flush_.data, backend->flush_.bytes));
+    SB_CUDA_CHECK(cudaMalloc(&backend->flush_.data, backend->flush_.bytes));
     return std::unique_ptr<Backend>(std::move(backend));
   }
 
@@ -277,7 +267,7 @@ class CudaBackend final : public Backend {
   absl::Status CheckFits(const Config& config) const override {
     size_t free_bytes = 0, total_bytes = 0;
     cudaSetDevice(device_);
-    SB_CUDA_RETURN_IF_ERROR(cudaMemGetInfo(&free_bytes, &total_bytes));
+    SB_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
     const int64_t need = ConfigBytes(config);
     if (need < 0 || need + kDeviceHeadroomBytes > static_cast<int64_t>(free_bytes)) {
       return absl::ResourceExhaustedError(absl::StrFormat(
@@ -289,19 +279,19 @@ class CudaBackend final : public Backend {
   }
 
   absl::StatusOr<Ceilings> MeasureCeilings() override {
-    SB_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
+    SB_CUDA_CHECK(cudaSetDevice(device_));
     Ceilings c;
     // Copy: 1 GiB device to device (bytes read + written), 10 back to back after a warm-up.
     constexpr size_t kCopyBytes = size_t{1} << 30;
     DeviceBuffer src, dst;
-    SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&src.data, kCopyBytes));
-    SB_CUDA_RETURN_IF_ERROR(cudaMalloc(&dst.data, kCopyBytes));
+    SB_CUDA_CHECK(cudaMalloc(&src.data, kCopyBytes));
+    SB_CUDA_CHECK(cudaMalloc(&dst.data, kCopyBytes));
     SB_RETURN_IF_ERROR(FillNormalDevice(static_cast<__half*>(src.data), kCopyBytes / 2, 1,
                                         TensorId::kX, stream_));
     auto time_loop = [&](int calls, auto&& body) -> absl::StatusOr<double> {
       cudaEvent_t start, stop;
-      SB_CUDA_RETURN_IF_ERROR(cudaEventCreate(&start));
-      SB_CUDA_RETURN_IF_ERROR(cudaEventCreate(&stop));
+      SB_CUDA_CHECK(cudaEventCreate(&start));
+      SB_CUDA_CHECK(cudaEventCreate(&stop));
       absl::Status s = body();  // warm-up
       if (s.ok()) s = CudaOk(cudaEventRecord(start, stream_));
       for (int i = 0; i < calls && s.ok(); ++i) s = body();
@@ -334,7 +324,7 @@ class CudaBackend final : public Backend {
   }
 
   absl::StatusOr<std::unique_ptr<ConfigWorkspace>> Prepare(const Config& config) override {
-    SB_CUDA_RETURN_IF_ERROR(cudaSetDevice(device_));
+    SB_CUDA_CHECK(cudaSetDevice(device_));
     auto workspace = std::make_unique<CudaWorkspace>(config, stream_, gemm_.get(), &flush_);
     SB_RETURN_IF_ERROR(workspace->Allocate());
     return std::unique_ptr<ConfigWorkspace>(std::move(workspace));

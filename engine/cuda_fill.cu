@@ -1,6 +1,6 @@
 #include "engine/cuda_fill.h"
 
-#include "absl/strings/str_cat.h"
+#include "kernels/cuda/check.h"
 
 namespace switchback {
 namespace {
@@ -24,9 +24,7 @@ absl::Status FillNormalDevice(__half* out, int64_t n, uint64_t seed, TensorId id
   const int64_t blocks_needed = (n + 255) / 256;
   const int blocks = static_cast<int>(std::min<int64_t>(blocks_needed, int64_t{sms} * 32));
   FillNormalKernel<<<blocks, 256, 0, stream>>>(out, n, seed, id);
-  if (cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
-    return absl::InternalError(absl::StrCat("FillNormalKernel launch: ", cudaGetErrorString(e)));
-  }
+  SB_CUDA_CHECK_LAUNCH("FillNormalKernel");
   return absl::OkStatus();
 }
 
