@@ -21,6 +21,7 @@ __global__ void __launch_bounds__(128) ColumnPartials(const __half* __restrict__
   const int64_t r0 = blockIdx.y * rows_per_chunk, r1 = min(rows, r0 + rows_per_chunk);
   float m[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   if (vec) {
+#pragma unroll 4
     for (int64_t r = r0; r < r1; ++r) {
       const Half8 v = *reinterpret_cast<const Half8*>(w + r * cols + c0);
 #pragma unroll
@@ -141,7 +142,9 @@ absl::Status QuantizeGlobalTranspose(const __half* w, int64_t rows, int64_t cols
   float* partial = static_cast<float*>(scratch);
   const int partials = GlobalPartials(n);
   SB_CUDA_CHECK(LaunchAbsMaxPartials(w, n, n % 8 == 0 && Aligned16(w), partial, stream));
-  QuantizeTransposeTile<true><<<Tiles(rows, cols), 256, 0, stream>>>(w, rows, cols, partial, partials,
+  float* absmax = partial + kMaxPartials;
+  SB_CUDA_CHECK(LaunchReducePartials(partial, partials, absmax, stream));
+  QuantizeTransposeTile<true><<<Tiles(rows, cols), 256, 0, stream>>>(w, rows, cols, absmax, 1,
                                                                      vec_in, vec_out, codes_t, state);
   SB_CUDA_CHECK_LAUNCH("QuantizeTransposeTile<global>");
   return absl::OkStatus();
