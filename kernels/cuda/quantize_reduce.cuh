@@ -13,9 +13,9 @@
 namespace switchback::cuda::detail {
 
 // Global absmax: at most this many partial maxima (one per block of the first pass).
-// 1024 blocks of 256 threads with four 16-byte loads each in flight keep about 16 MB of
-// reads outstanding, enough to cover HBM latency at 3 TB/s (256 blocks with one load each
-// measured 1.3 TB/s effective on the H100).
+// 1024 blocks of 256 threads with four 16-byte loads each in flight. On the H100 this did
+// not move the global quantizers (about 1.3 TB/s either way, docs/BENCHMARKS.md): at 8-128 MB
+// the launches and the last wave cost more than the bytes.
 inline constexpr int kMaxPartials = 1024;
 // Column absmax: rows are split into at most this many chunks.
 inline constexpr int kMaxChunks = 64;
