@@ -26,7 +26,11 @@ int main() {
                                {32768, 1024, 4096},  {65536, 8192, 2048},  {65536, 2048, 8192},
                                {131072, 16384, 4096}, {131072, 4096, 16384}, {16384, 5120, 1280},
                                {16384, 6656, 1664}};
-  std::printf("%8s %6s %6s  %12s %12s %12s\n", "M", "N", "K", "mma_sync", "coop128x256", "pingpong128");
+  const char* names[] = {"mma_sync", "coop_128x256", "pingpong_128x128"};
+  constexpr int kVariants = 3;
+  std::printf("%8s %6s %6s", "M", "N", "K");
+  for (const char* name : names) std::printf(" %17s", name);
+  std::printf("\n");
   for (const auto& s : shapes) {
     const int64_t m = s[0], n = s[1], k = s[2];
     int8_t *a, *b;
@@ -40,12 +44,12 @@ int main() {
     FillCodes<<<1024, 256>>>(b, n * k, 2);
     FillScales<<<64, 256>>>(sa, m);
     FillScales<<<64, 256>>>(sb, n);
-    double tops[3] = {0, 0, 0};
-    for (int v = 0; v < 3; ++v) {
+    double tops[kVariants] = {};
+    for (int v = 0; v < kVariants; ++v) {
       auto run = [&]() -> bool {
         if (v == 0) return switchback::cuda::Int8MatmulMma(a, b, m, n, k, sa, sb, false, nullptr, out, nullptr, nullptr).ok();
-        return switchback::cuda::sm90::Int8MatmulDequantVariant(v == 1 ? "coop_128x256" : "pingpong_128x128", a, b, m,
-                                                                n, k, sa, sb, false, nullptr, out, nullptr)
+        return switchback::cuda::sm90::Int8MatmulDequantVariant(names[v], a, b, m, n, k, sa, sb, false, nullptr,
+                                                                out, nullptr)
             .ok();
       };
       bool ok = true;
@@ -68,7 +72,9 @@ int main() {
         tops[v] = 2.0 * m * n * k / (ms[ms.size() / 2] * 1e-3) / 1e12;
       }
     }
-    std::printf("%8ld %6ld %6ld  %12.0f %12.0f %12.0f\n", (long)m, (long)n, (long)k, tops[0], tops[1], tops[2]);
+    std::printf("%8ld %6ld %6ld", (long)m, (long)n, (long)k);
+    for (double t : tops) std::printf(" %17.0f", t);
+    std::printf("\n");
     cudaFree(a); cudaFree(b); cudaFree(sa); cudaFree(sb); cudaFree(out);
   }
   const cudaError_t e = cudaDeviceSynchronize();
