@@ -21,15 +21,19 @@ __global__ void FillScales(__half* p, int64_t n) {
     p[i] = __float2half(1.0f + (i % 7) * 0.25f);
 }
 
-int main() {
+// Usage: int8_gemm_bench [variant ...]; "mma_sync" is the portable kernel, the others are
+// sm90 variant names with an optional schedule suffix, e.g. coop_128x256/s8 (see
+// kernels/cuda/sm90/int8_gemm_sm90.h).
+int main(int argc, char** argv) {
   const int64_t shapes[][3] = {{8192, 4096, 1024},   {8192, 1024, 4096},   {32768, 4096, 1024},
                                {32768, 1024, 4096},  {65536, 8192, 2048},  {65536, 2048, 8192},
                                {131072, 16384, 4096}, {131072, 4096, 16384}, {16384, 5120, 1280},
-                               {16384, 6656, 1664}};
-  const char* names[] = {"mma_sync", "coop_128x256", "pingpong_128x128"};
-  constexpr int kVariants = 3;
+                               {16384, 6656, 1664},  {65536, 6656, 1664},  {65536, 5632, 1408}};
+  std::vector<std::string> names = {"mma_sync", "coop_128x256", "pingpong_128x128"};
+  if (argc > 1) names.assign(argv + 1, argv + argc);
+  const int kVariants = static_cast<int>(names.size());
   std::printf("%8s %6s %6s", "M", "N", "K");
-  for (const char* name : names) std::printf(" %17s", name);
+  for (const std::string& name : names) std::printf(" %17s", name.c_str());
   std::printf("\n");
   for (const auto& s : shapes) {
     const int64_t m = s[0], n = s[1], k = s[2];
@@ -44,10 +48,10 @@ int main() {
     FillCodes<<<1024, 256>>>(b, n * k, 2);
     FillScales<<<64, 256>>>(sa, m);
     FillScales<<<64, 256>>>(sb, n);
-    double tops[kVariants] = {};
+    std::vector<double> tops(kVariants, 0.0);
     for (int v = 0; v < kVariants; ++v) {
       auto run = [&]() -> bool {
-        if (v == 0) return switchback::cuda::Int8MatmulMma(a, b, m, n, k, sa, sb, false, nullptr, out, nullptr, nullptr).ok();
+        if (names[v] == "mma_sync") return switchback::cuda::Int8MatmulMma(a, b, m, n, k, sa, sb, false, nullptr, out, nullptr, nullptr).ok();
         return switchback::cuda::sm90::Int8MatmulDequantVariant(names[v], a, b, m, n, k, sa, sb, false, nullptr,
                                                                 out, nullptr)
             .ok();

@@ -87,7 +87,7 @@ for step in "${steps[@]}"; do
       echo "torch: $(wc -l <"$OUT/torch.jsonl") lines"
       ;;
     bench)
-      "$BUNDLE/bin/int8_gemm_bench" | tee "$OUT/bench.txt" || status=1
+      "$BUNDLE/bin/int8_gemm_bench" ${BENCH_ARGS:-} | tee "$OUT/bench.txt" || status=1
       ;;
     report)
       python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" >"$OUT/report.md" || status=1

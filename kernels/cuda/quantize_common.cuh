@@ -5,10 +5,18 @@
 
 #include <cstdint>
 
+#include "kernels/quantize_code.h"
+
 namespace switchback::cuda::detail {
 
-// kernels/ops.h: round_half_even(127 * (v / absmax)) in fp32 with IEEE division.
-__device__ __forceinline__ int8_t Code(float v, float absmax) {
+using switchback::Divisor;
+using switchback::MakeDivisor;
+using switchback::CodeBits;
+
+__device__ __forceinline__ int8_t Code(float v, Divisor d) { return switchback::CodeOf(v, d); }
+
+// The same code the slow way (IEEE division and conversion), for the exhaustive test.
+__device__ __forceinline__ int8_t CodeByDivision(float v, float absmax) {
   if (absmax == 0.0f) return 0;
   return static_cast<int8_t>(__float2int_rn(__fmul_rn(127.0f, __fdiv_rn(v, absmax))));
 }
@@ -19,28 +27,28 @@ struct alignas(16) Half8 {
 };
 // Eight codes in 8 bytes.
 struct alignas(8) Code8 {
-  int8_t c[8];
+  uint32_t lo, hi;
 };
 
+// max |v| of eight halves, in fp16 arithmetic (exact), converted once.
 __device__ __forceinline__ float AbsMax8(const Half8& v) {
-  float m = 0.0f;
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 f = __half22float2(v.h[i]);
-    m = fmaxf(m, fmaxf(fabsf(f.x), fabsf(f.y)));
-  }
-  return m;
+  const __half2 m = __hmax2(__hmax2(__habs2(v.h[0]), __habs2(v.h[1])),
+                            __hmax2(__habs2(v.h[2]), __habs2(v.h[3])));
+  return fmaxf(__low2float(m), __high2float(m));
 }
 
-__device__ __forceinline__ Code8 Quantize8(const Half8& v, float absmax) {
-  Code8 out;
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 f = __half22float2(v.h[i]);
-    out.c[2 * i] = Code(f.x, absmax);
-    out.c[2 * i + 1] = Code(f.y, absmax);
-  }
-  return out;
+// Four codes packed little-endian into one word (the low byte of each CodeBits).
+__device__ __forceinline__ uint32_t Pack4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+  return __byte_perm(__byte_perm(a, b, 0x0040), __byte_perm(c, d, 0x0040), 0x5410);
+}
+
+__device__ __forceinline__ uint32_t Quantize4(__half2 p, __half2 q, Divisor d) {
+  const float2 f = __half22float2(p), g = __half22float2(q);
+  return Pack4(CodeBits(f.x, d), CodeBits(f.y, d), CodeBits(g.x, d), CodeBits(g.y, d));
+}
+
+__device__ __forceinline__ Code8 Quantize8(const Half8& v, Divisor d) {
+  return {Quantize4(v.h[0], v.h[1], d), Quantize4(v.h[2], v.h[3], d)};
 }
 
 __device__ __forceinline__ float WarpMax(float v) {

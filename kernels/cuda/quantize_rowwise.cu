@@ -32,10 +32,11 @@ __global__ void __launch_bounds__(kThreads) QuantizeRowwiseVec(const __half* __r
   }
   const float absmax = detail::BlockMax(m, smem);
   if (threadIdx.x == 0) state[row] = __float2half_rn(absmax);  // exact: an input value
+  const detail::Divisor d = detail::MakeDivisor(absmax);
 #pragma unroll
   for (int i = 0; i < kVecs; ++i) {
     const int idx = threadIdx.x + i * kThreads;
-    if (idx < nvec) out[idx] = detail::Quantize8(v[i], absmax);
+    if (idx < nvec) out[idx] = detail::Quantize8(v[i], d);
   }
 }
 
@@ -63,10 +64,11 @@ __global__ void __launch_bounds__(256) QuantizeRowwiseWarp(const __half* __restr
   }
   const float absmax = detail::WarpMax(m);
   if (lane == 0) state[row] = __float2half_rn(absmax);
+  const detail::Divisor d = detail::MakeDivisor(absmax);
 #pragma unroll
   for (int i = 0; i < kVecs; ++i) {
     const int idx = lane + i * 32;
-    if (idx < nvec) out[idx] = detail::Quantize8(v[i], absmax);
+    if (idx < nvec) out[idx] = detail::Quantize8(v[i], d);
   }
 }
 
@@ -80,8 +82,9 @@ __global__ void QuantizeRowwiseAny(const __half* __restrict__ x, int64_t cols,
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) m = fmaxf(m, fabsf(__half2float(in[c])));
   const float absmax = detail::BlockMax(m, smem);
   if (threadIdx.x == 0) state[row] = __float2half_rn(absmax);
+  const detail::Divisor d = detail::MakeDivisor(absmax);
   for (int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
-    codes[row * cols + c] = detail::Code(__half2float(in[c]), absmax);
+    codes[row * cols + c] = detail::Code(__half2float(in[c]), d);
   }
 }
 

@@ -117,7 +117,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, QuantizeOdd,
                          ::testing::Values(Shape{1, 1}, Shape{3, 5}, Shape{16, 8}, Shape{1000, 1337},
                                            Shape{1, 16384}, Shape{16384, 1}, Shape{130, 72},
                                            Shape{256, 1664}, Shape{64, 4096}, Shape{33, 16384},
-                                           Shape{4096, 1024}),
+                                           Shape{4096, 1024}, Shape{16384, 4096}, Shape{1024, 16384},
+                                           Shape{65, 19200}, Shape{4100, 1000}),
                          [](const auto& info) {
                            return "Small" + std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
                          });

@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <random>
 #include <vector>
 
@@ -83,12 +84,27 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"pingpong_128x128", 130, 272, 80, true, false},
                       Case{"pingpong_128x128", 1000, 1040, 336, false, true},
                       Case{"pingpong_128x128", 257, 1024, 4096, false, false},
-                      Case{"pingpong_128x128", 1, 8, 16, true, true}),
+                      Case{"pingpong_128x128", 1, 8, 16, true, true},
+                      // Schedules (tile walk order) the dispatcher picks or the bench tries.
+                      Case{"coop_128x256/s8", 1000, 16400, 336, false, true},
+                      Case{"coop_128x256/s8", 130, 272, 80, true, false},
+                      Case{"coop_128x256/s2n", 1000, 1040, 336, false, false},
+                      Case{"pingpong_128x128/s4m", 257, 1024, 4096, true, false}),
     [](const auto& info) {
       const Case& c = info.param;
-      return std::string(c.variant) + "_Ragged" + std::to_string(c.m) + "x" + std::to_string(c.n) + "x" +
+      std::string variant = c.variant;
+      for (char& ch : variant) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      return variant + "_Ragged" + std::to_string(c.m) + "x" + std::to_string(c.n) + "x" +
              std::to_string(c.k) + (c.scalar ? "_scalar" : "_vector") + (c.bias ? "_bias" : "");
     });
+
+TEST(Sm90GemmShapes, BadScheduleSuffixIsAnError) {
+  for (const char* name : {"coop_128x256/", "coop_128x256/x8", "coop_128x256/s3", "coop_128x256/s8q"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(cuda::sm90::Int8MatmulDequantVariant(
+        name, nullptr, nullptr, 16, 16, 32, nullptr, nullptr, false, nullptr, nullptr, nullptr)))
+        << name;
+  }
+}
 
 TEST(Sm90GemmShapes, UnalignedShapesAreDeclined) {
   EXPECT_TRUE(absl::IsUnimplemented(cuda::sm90::Int8MatmulDequantVariant(

@@ -1,6 +1,8 @@
 // Chooses the Hopper GEMM variant by problem size (a small table, tuned on the H100).
 #include "kernels/cuda/sm90/int8_gemm_sm90.h"
 
+#include <cctype>
+
 #include "kernels/cuda/sm90/int8_gemm_sm90_args.h"
 
 namespace switchback::cuda::sm90 {
@@ -41,10 +43,24 @@ absl::Status Int8MatmulDequantVariant(const std::string& name, const int8_t* a, 
                                       int64_t m, int64_t n, int64_t k, const __half* sa,
                                       const __half* sb, bool sb_is_scalar, const __half* bias,
                                       __half* out, cudaStream_t stream) {
-  const GemmArgs args{a, b, m, n, k, sa, sb, sb_is_scalar, bias, out, stream};
+  GemmArgs args{a, b, m, n, k, sa, sb, sb_is_scalar, bias, out, stream};
   if (absl::Status s = CheckShape(args); !s.ok()) return s;
-  if (name == "coop_128x256") return RunCoop128x256(args, Workspace());
-  if (name == "pingpong_128x128") return RunPingpong128x128(args, Workspace());
+  // "<kernel>[/s<swizzle>[m|n]]", e.g. "coop_128x256/s8n".
+  const size_t slash = name.find('/');
+  const std::string kernel = name.substr(0, slash);
+  if (slash != std::string::npos) {
+    const std::string sched = name.substr(slash + 1);
+    if (sched.size() < 2 || sched[0] != 's' || !std::isdigit(static_cast<unsigned char>(sched[1]))) {
+      return absl::InvalidArgumentError("bad sm90 schedule suffix in " + name);
+    }
+    args.swizzle = sched[1] - '0';
+    args.raster = sched.size() > 2 ? sched[2] : 'h';
+    if ((args.swizzle & (args.swizzle - 1)) != 0 || (args.raster != 'm' && args.raster != 'n' && args.raster != 'h')) {
+      return absl::InvalidArgumentError("bad sm90 schedule suffix in " + name);
+    }
+  }
+  if (kernel == "coop_128x256") return RunCoop128x256(args, Workspace());
+  if (kernel == "pingpong_128x128") return RunPingpong128x128(args, Workspace());
   return absl::NotFoundError("no sm90 variant " + name);
 }
 
@@ -56,7 +72,10 @@ absl::Status Int8MatmulDequant(const int8_t* a, const int8_t* b, int64_t m, int6
   // wherever N > 1024 (e.g. 1478 vs 1082 TOP/s at 65536 x 2048 x 8192); at N <= 1024 the
   // ping-pong 128 x 128 kernel does (1325 vs 1232 at 32768 x 1024 x 4096), its epilogue
   // overlapping the other warpgroup's mainloop.
-  const std::string name = n <= 1024 ? "pingpong_128x128" : "coop_128x256";
+  // With N >= 16384 the tiles in flight along N need more of b than L2 holds: walking the
+  // tiles in groups of 8 along M keeps b's tiles in L2 (1084-1116 -> 1203-1232 TOP/s at
+  // 131072 x 16384 x 4096); at smaller N it costs up to 20% (K <= 1664), so it is not default.
+  const std::string name = n <= 1024 ? "pingpong_128x128" : n >= 16384 ? "coop_128x256/s8" : "coop_128x256";
   absl::Status s = Int8MatmulDequantVariant(name, a, b, m, n, k, sa, sb, sb_is_scalar, bias, out, stream);
   if (s.ok() && variant) *variant = "cutlass_sm90_" + name;
   return s;

@@ -23,6 +23,11 @@ struct GemmArgs {
   const __half* bias;
   __half* out;
   cudaStream_t stream;
+  // Persistent tile scheduler: tiles are walked in groups of `swizzle` (1, 2, 4, 8) rows or
+  // columns of tiles so that the operands of the tiles in flight stay in L2; raster 'm'
+  // walks along M, 'n' along N, 'h' lets CUTLASS choose (along the longer side).
+  int swizzle = 1;
+  char raster = 'h';
 };
 
 // CUTLASS's workspace (tile-scheduler state), allocated once and grown as needed.

@@ -78,6 +78,11 @@ absl::Status RunDequantGemm(const GemmArgs& g, GemmWorkspace& workspace) {
       {m, n, k, 1},
       {g.a, stride_a, g.b, stride_b},
       {{}, nullptr, stride_d, reinterpret_cast<cutlass::half_t*>(g.out), stride_d}};
+  using Raster = decltype(args.scheduler.raster_order);
+  args.scheduler.max_swizzle_size = g.swizzle;
+  args.scheduler.raster_order = g.raster == 'm'   ? Raster::AlongM
+                                : g.raster == 'n' ? Raster::AlongN
+                                                  : Raster::Heuristic;
   auto& fusion = args.epilogue.thread;  // {Product, Bias, plus}
   auto& product = fusion.op_0;          // {Acc, Scale, multiplies}
   auto& scale = product.op_1;           // {mul(Sa, Sb), Divisor, divides}
