@@ -17,7 +17,6 @@ __global__ void __launch_bounds__(kThreads) QuantizeRowwiseVec(const __half* __r
                                                                __half* __restrict__ state) {
   __shared__ float smem[32];
   const int64_t row = blockIdx.x;
-  const Half8* in = reinterpret_cast<const Half8*>(x + row * cols);
   Code8* out = reinterpret_cast<Code8*>(codes + row * cols);
   const int nvec = static_cast<int>(cols / 8);
   Half8 v[kVecs];
@@ -26,7 +25,7 @@ __global__ void __launch_bounds__(kThreads) QuantizeRowwiseVec(const __half* __r
   for (int i = 0; i < kVecs; ++i) {
     const int idx = threadIdx.x + i * kThreads;
     if (idx < nvec) {
-      v[i] = in[idx];
+      v[i] = detail::LoadHalf8(x + row * cols + 8 * int64_t{idx});
       m = fmaxf(m, detail::AbsMax8(v[i]));
     }
   }
@@ -49,7 +48,6 @@ __global__ void __launch_bounds__(256) QuantizeRowwiseWarp(const __half* __restr
   const int lane = threadIdx.x & 31;
   const int64_t row = static_cast<int64_t>(blockIdx.x) * 8 + (threadIdx.x >> 5);
   if (row >= rows) return;
-  const Half8* in = reinterpret_cast<const Half8*>(x + row * cols);
   Code8* out = reinterpret_cast<Code8*>(codes + row * cols);
   const int nvec = static_cast<int>(cols / 8);
   Half8 v[kVecs];
@@ -58,7 +56,7 @@ __global__ void __launch_bounds__(256) QuantizeRowwiseWarp(const __half* __restr
   for (int i = 0; i < kVecs; ++i) {
     const int idx = lane + i * 32;
     if (idx < nvec) {
-      v[i] = in[idx];
+      v[i] = detail::LoadHalf8(x + row * cols + 8 * int64_t{idx});
       m = fmaxf(m, detail::AbsMax8(v[i]));
     }
   }

@@ -6,8 +6,9 @@
 // w (a 64-column strip x a chunk of rows), reads them once to find its part of the absmax
 // (per column or one scalar), keeps as much as fits in shared memory, meets the other
 // blocks at a grid barrier, then quantizes its regions (from shared memory, else from
-// global memory in reverse order, so the most recently read bytes come back from L2) and
-// writes codes in place or transposed through a staged 64 x 64 tile.
+// global memory in reverse order, so the most recently read bytes come back from L2).
+// Each thread holds 4 consecutive rows x 8 columns, so the transposed codes leave as
+// 4-byte words (4 rows of one column) packed in registers: no staging, no barrier per tile.
 #include <cooperative_groups.h>
 
 #include <algorithm>
@@ -27,10 +28,11 @@ using detail::Half8;
 
 enum class WeightMode { kColwiseTranspose, kGlobal, kGlobalTranspose };
 
-constexpr int kThreads = 512;        // one 64 x 64 tile per pass: 64 rows x 8 vectors of 8
-constexpr int kTile = 64;
-constexpr int kMaxCachedTiles = 12;  // 96 KB of w per block, two blocks per SM
-constexpr int kStagePitch = kTile + 4;  // bytes per staged column of codes; spreads banks
+constexpr int kThreads = 512;     // a pass: 64 row quads x 8 vectors of 8 columns
+constexpr int kStrip = 64;        // columns per region
+constexpr int kQuad = 4;          // consecutive rows per thread
+constexpr int kPassRows = kThreads / 8 * kQuad;  // 256
+constexpr int kMaxCachedPasses = 6;  // 192 KB of w per block, one block per SM
 constexpr int kMaxGrid = 1024;
 
 struct Params {
@@ -42,31 +44,31 @@ struct Params {
   __half* state;
   float* partial;  // colwise: [chunks][cols] column maxima; global: [gridDim.x]
   int strips, chunks;
-  int64_t chunk_rows;  // a multiple of kTile
-  int cached_tiles;
+  int64_t chunk_rows;  // a multiple of kPassRows
+  int cached_passes;
 };
 
 struct Region {
   int64_t r0, r1, c0;
-  int tiles;
+  int passes;
   int chunk;
 };
 
 __device__ __forceinline__ Region RegionOf(const Params& p, int item) {
   Region g;
   g.chunk = item / p.strips;  // adjacent blocks take adjacent strips of the same rows
-  g.c0 = static_cast<int64_t>(item % p.strips) * kTile;
+  g.c0 = static_cast<int64_t>(item % p.strips) * kStrip;
   g.r0 = g.chunk * p.chunk_rows;
   g.r1 = min(p.rows, g.r0 + p.chunk_rows);
-  g.tiles = static_cast<int>((g.r1 - g.r0 + kTile - 1) / kTile);
+  g.passes = static_cast<int>((g.r1 - g.r0 + kPassRows - 1) / kPassRows);
   return g;
 }
 
-// This thread's 8 halves of a tile: row r, columns cv .. cv + 7; zeros outside the region.
+// 8 halves: row gr, columns gc .. gc + 7; zeros outside the region.
 __device__ __forceinline__ Half8 LoadVec(const Params& p, const Region& g, int64_t gr, int64_t gc) {
   Half8 v;
   if (gr < g.r1 && p.vec_in && gc + 8 <= p.cols) {
-    v = *reinterpret_cast<const Half8*>(p.w + gr * p.cols + gc);
+    v = detail::LoadHalf8(p.w + gr * p.cols + gc);
   } else {
     __half e[8];
 #pragma unroll
@@ -77,59 +79,94 @@ __device__ __forceinline__ Half8 LoadVec(const Params& p, const Region& g, int64
   return v;
 }
 
+// 16 bytes global -> shared without registers (sm_80+); zero-filled when !valid.
+__device__ __forceinline__ void CopyAsync16(Half8* dst, const void* src, bool valid) {
+  const unsigned smem = static_cast<unsigned>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem), "l"(src), "r"(valid ? 16 : 0));
+}
+
 __device__ __forceinline__ __half2 Max2(__half2 a, __half2 b) { return __hmax2(a, b); }
 
+__device__ __forceinline__ float Element(const Half8& v, int i) {
+  return i % 2 == 0 ? __low2float(v.h[i / 2]) : __high2float(v.h[i / 2]);
+}
+
 template <WeightMode kMode>
-__global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
+__global__ void __launch_bounds__(kThreads, 1) QuantizeWeightKernel(Params p) {
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
-  // Loads in flight per thread in pass 1 (two blocks of 512 threads per SM: 32-64 KB per SM);
-  // the column maxima take the registers of the other two.
-  constexpr int kLoads = kColwise ? 2 : 4;
-  extern __shared__ Half8 cache[];  // [cached_tiles][kThreads]
-  __shared__ alignas(16) int8_t stage[2][kTile][kStagePitch];  // [buffer][column][row]
-  __shared__ __half2 colred[kThreads / 32][kTile / 2];
-  __shared__ Divisor divisor[kTile];
+  extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
+  __shared__ __half2 colred[kThreads / 64][kStrip / 2];  // [quad_hi][column pair]
+  __shared__ Divisor divisor[kStrip];
   __shared__ float blockred[32];
 
-  const int t = threadIdx.x, r = t / 8, cv = (t % 8) * 8;
+  // A warp covers 8 quads (32 rows) x 4 vectors (32 columns): its loads are 64-byte row
+  // segments, and its transposed stores are 32-byte runs of 4 columns (whole sectors;
+  // partial sectors cost HBM a read-modify-write). The two warps of a quad_hi pair
+  // cover the strip's 64 columns.
+  const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
+  const int quad = (lane & 7) + 8 * (warp >> 1), cv = ((lane >> 3) + 4 * (warp & 1)) * 8;
   const int items = p.strips * p.chunks;
 
-  // Pass 1: absmax parts; the first cached_tiles tiles of this block stay in shared memory.
+  // Pass 1: absmax parts. The first cached_passes passes of this block go to shared memory
+  // by asynchronous copies issued all at once (up to 24 x 16 bytes in flight per thread:
+  // these kernels are short, so latency, not bandwidth, is what they wait on).
+  {
+    int slot = 0;
+    for (int item = blockIdx.x; item < items && slot < p.cached_passes; item += gridDim.x) {
+      const Region g = RegionOf(p, item);
+      for (int j = 0; j < g.passes && slot < p.cached_passes; ++j, ++slot) {
+        const int64_t gr = g.r0 + j * kPassRows + quad * kQuad, gc = g.c0 + cv;
+#pragma unroll
+        for (int k = 0; k < kQuad; ++k) {
+          Half8* dst = &cache[(slot * kQuad + k) * kThreads + t];
+          const bool whole = gr + k < g.r1 && p.vec_in && gc + 8 <= p.cols;
+          const bool none = gr + k >= g.r1 || gc >= p.cols;
+          if (whole || none) {
+            CopyAsync16(dst, whole ? p.w + (gr + k) * p.cols + gc : p.w, whole);
+          } else {
+            *dst = LoadVec(p, g, gr + k, gc);
+          }
+        }
+      }
+    }
+    asm volatile("cp.async.commit_group;\n" ::);
+    asm volatile("cp.async.wait_all;\n" ::: "memory");  // each thread reads only its own copies
+  }
   __half2 gmax = __float2half2_rn(0.0f);
   int slot = 0;
   for (int item = blockIdx.x; item < items; item += gridDim.x) {
     const Region g = RegionOf(p, item);
     __half2 m[4] = {gmax, gmax, gmax, gmax};
     if constexpr (kColwise) m[0] = m[1] = m[2] = m[3] = __float2half2_rn(0.0f);
-    for (int j = 0; j < g.tiles; j += kLoads) {
-      Half8 v[kLoads];
+    for (int j = 0; j < g.passes; ++j, ++slot) {
+      const int64_t gr = g.r0 + j * kPassRows + quad * kQuad;
+      Half8 v[kQuad];
 #pragma unroll
-      for (int u = 0; u < kLoads; ++u) {
-        if (j + u < g.tiles) v[u] = LoadVec(p, g, g.r0 + (j + u) * kTile + r, g.c0 + cv);
+      for (int k = 0; k < kQuad; ++k) {
+        v[k] = slot < p.cached_passes ? cache[(slot * kQuad + k) * kThreads + t] : LoadVec(p, g, gr + k, g.c0 + cv);
       }
 #pragma unroll
-      for (int u = 0; u < kLoads; ++u) {
-        if (j + u >= g.tiles) break;
+      for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
-        for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[u].h[i]));
-        if (slot < p.cached_tiles) cache[slot * kThreads + t] = v[u];
-        ++slot;
+        for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
       }
     }
     if constexpr (kColwise) {
-      // Max over the 64 rows: lanes 8 apart share columns, then the 16 warps via smem.
+      // Max over the rows: the 8 lanes of a vector within the warp, then the 8 warps
+      // that share it, via smem.
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         __half2 o = m[i];
-        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 8));
-        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 16));
-        if ((t & 31) < 8) colred[t / 32][cv / 2 + i] = o;
+        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 1));
+        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 2));
+        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 4));
+        if ((lane & 7) == 0) colred[warp >> 1][cv / 2 + i] = o;
       }
       __syncthreads();
-      if (t < kTile / 2) {
+      if (t < kStrip / 2) {
         __half2 o = colred[0][t];
-        for (int w = 1; w < kThreads / 32; ++w) o = Max2(o, colred[w][t]);
+        for (int w = 1; w < kThreads / 64; ++w) o = Max2(o, colred[w][t]);
         const int64_t c = g.c0 + 2 * t;
         float* out = p.partial + static_cast<int64_t>(g.chunk) * p.cols;
         if (c < p.cols) out[c] = __low2float(o);
@@ -152,17 +189,16 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     for (int i = t; i < gridDim.x; i += kThreads) m = fmaxf(m, __ldcg(p.partial + i));
     const float absmax = detail::BlockMax(m, blockred);
     if (blockIdx.x == 0 && t == 0) *p.state = __float2half_rn(absmax);  // exact: an input value
-    if (t < kTile) divisor[t] = detail::MakeDivisor(absmax);
+    if (t < kStrip) divisor[t] = detail::MakeDivisor(absmax);
   }
 
   // Pass 2, in reverse order of pass 1.
-  int buffer = 0;
   const int first_item = blockIdx.x + ((items - 1 - blockIdx.x) / gridDim.x) * gridDim.x;
   for (int item = first_item; item >= static_cast<int>(blockIdx.x); item -= gridDim.x) {
     const Region g = RegionOf(p, item);
     if constexpr (kColwise) {
       __syncthreads();  // the previous region's divisors are no longer read
-      if (t < kTile) {
+      if (t < kStrip) {
         const int64_t c = g.c0 + t;
         float m = 0.0f;
         if (c < p.cols) {
@@ -173,14 +209,20 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       }
     }
     __syncthreads();
-    for (int j = g.tiles - 1; j >= 0; --j) {
+    for (int j = g.passes - 1; j >= 0; --j) {
       --slot;
-      const int64_t gr = g.r0 + j * kTile + r, gc = g.c0 + cv;
-      const Half8 v = slot < p.cached_tiles ? cache[slot * kThreads + t] : LoadVec(p, g, gr, gc);
+      const int64_t gr = g.r0 + j * kPassRows + quad * kQuad, gc = g.c0 + cv;
+      Half8 v[kQuad];
+#pragma unroll
+      for (int k = 0; k < kQuad; ++k) {
+        v[k] = slot < p.cached_passes ? cache[(slot * kQuad + k) * kThreads + t] : LoadVec(p, g, gr + k, gc);
+      }
       if constexpr (!kTranspose) {
-        const Code8 c = detail::Quantize8(v, divisor[0]);
-        if (gr < g.r1) {
-          int8_t* out = p.codes + gr * p.cols + gc;
+#pragma unroll
+        for (int k = 0; k < kQuad; ++k) {
+          const Code8 c = detail::Quantize8(v[k], divisor[0]);
+          if (gr + k >= g.r1) continue;
+          int8_t* out = p.codes + (gr + k) * p.cols + gc;
           if (p.vec_out && gc + 8 <= p.cols) {
             *reinterpret_cast<Code8*>(out) = c;
           } else {
@@ -191,28 +233,21 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
           }
         }
       } else {
-        // Quantize into the staged tile [column][row], then store runs along codes_t's rows.
+        // Column i of the quad: its 4 rows' codes in one word, stored along codes_t's row.
 #pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const float2 f = __half22float2(v.h[i]);
-          stage[buffer][cv + 2 * i][r] = detail::Code(f.x, divisor[kColwise ? cv + 2 * i : 0]);
-          stage[buffer][cv + 2 * i + 1][r] = detail::Code(f.y, divisor[kColwise ? cv + 2 * i + 1 : 0]);
-        }
-        __syncthreads();
-        const int64_t tr0 = g.r0 + j * kTile;
-#pragma unroll
-        for (int k = 0; k < 2; ++k) {
-          const int word = t + k * kThreads, col = word / 16, rw = (word % 16) * 4;
-          const int64_t oc = g.c0 + col, orow = tr0 + rw;
-          if (oc >= p.cols || orow >= g.r1) continue;
-          int8_t* out = p.codes + oc * p.rows + orow;
-          if (p.vec_out && orow + 4 <= g.r1) {
-            *reinterpret_cast<uint32_t*>(out) = *reinterpret_cast<const uint32_t*>(&stage[buffer][col][rw]);
+        for (int i = 0; i < 8; ++i) {
+          const Divisor d = divisor[kColwise ? cv + i : 0];
+          const uint32_t word = detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
+                                              detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
+          const int64_t oc = gc + i;
+          if (oc >= p.cols || gr >= g.r1) continue;
+          int8_t* out = p.codes + oc * p.rows + gr;
+          if (p.vec_out && gr + kQuad <= g.r1) {
+            *reinterpret_cast<uint32_t*>(out) = word;
           } else {
-            for (int i = 0; i < 4 && orow + i < g.r1; ++i) out[i] = stage[buffer][col][rw + i];
+            for (int k = 0; k < kQuad && gr + k < g.r1; ++k) out[k] = static_cast<int8_t>((word >> (8 * k)) & 0xffu);
           }
         }
-        buffer ^= 1;  // the next tile writes the other buffer; the barrier above orders reuse
       }
     }
   }
@@ -232,7 +267,7 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
   auto kernel = QuantizeWeightKernel<kMode>;
   // Co-resident blocks with the largest cache: computed once (the process owns one device).
   static const int max_grid = [&] {
-    constexpr int kMaxSmem = kMaxCachedTiles * kThreads * sizeof(Half8);
+    constexpr int kMaxSmem = kMaxCachedPasses * kQuad * kThreads * sizeof(Half8);
     int device = 0, sms = 0, per_sm = 0;
     if (cudaGetDevice(&device) != cudaSuccess ||
         cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess ||
@@ -256,21 +291,21 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
   p.vec_in = cols % 8 == 0 && detail::Aligned16(w);
   p.vec_out = kTranspose ? rows % 4 == 0 && (reinterpret_cast<uintptr_t>(codes) & 3) == 0
                          : cols % 8 == 0 && (reinterpret_cast<uintptr_t>(codes) & 7) == 0;
-  const int64_t row_tiles = (rows + kTile - 1) / kTile;
-  const int64_t strips = (cols + kTile - 1) / kTile;
-  if (strips > 0x7fffffff / kMaxGrid || row_tiles > 0x7fffffff / kTile) {
+  const int64_t row_passes = (rows + kPassRows - 1) / kPassRows;
+  const int64_t strips = (cols + kStrip - 1) / kStrip;
+  if (strips > 0x7fffffff / kMaxGrid || row_passes > 0x7fffffff / kPassRows) {
     return absl::InvalidArgumentError("weight quantizer: more than 2^31 columns or rows");
   }
-  const int64_t want_chunks = std::clamp<int64_t>(max_grid / strips, 1, row_tiles);
-  p.chunk_rows = (row_tiles + want_chunks - 1) / want_chunks * kTile;
+  const int64_t want_chunks = std::clamp<int64_t>(max_grid / strips, 1, row_passes);
+  p.chunk_rows = (row_passes + want_chunks - 1) / want_chunks * kPassRows;
   p.chunks = static_cast<int>((rows + p.chunk_rows - 1) / p.chunk_rows);
   p.strips = static_cast<int>(strips);
   const int64_t items = strips * p.chunks;
   if (items > 0x7fffffff) return absl::InvalidArgumentError("weight quantizer: too many regions");
   const int grid = static_cast<int>(std::min<int64_t>(items, max_grid));
-  const int64_t tiles_per_block = (items + grid - 1) / grid * (p.chunk_rows / kTile);
-  p.cached_tiles = static_cast<int>(std::min<int64_t>(kMaxCachedTiles, tiles_per_block));
-  const size_t smem = static_cast<size_t>(p.cached_tiles) * kThreads * sizeof(Half8);
+  const int64_t passes_per_block = (items + grid - 1) / grid * (p.chunk_rows / kPassRows);
+  p.cached_passes = static_cast<int>(std::min<int64_t>(kMaxCachedPasses, passes_per_block));
+  const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
 
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(static_cast<unsigned>(grid));
@@ -291,7 +326,7 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
 size_t QuantizeScratchBytes(int64_t /*rows*/, int64_t cols) {
   // Column maxima per row chunk (chunks * cols <= 64 * kMaxGrid, or cols when one chunk),
   // or one maximum per block.
-  return sizeof(float) * static_cast<size_t>(std::max<int64_t>(int64_t{kTile} * kMaxGrid, cols));
+  return sizeof(float) * static_cast<size_t>(std::max<int64_t>(int64_t{kStrip} * kMaxGrid, cols));
 }
 
 absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
