@@ -5,7 +5,9 @@
 #   sweep     switchback-server --gpu 0 and switchback-client sweep on loopback (SWEEP_ARGS)
 #   modes     a second original sweep, then cold and graph sweeps (MODES), one server
 #   torch     bench/torch_baselines.py on the same shapes, same run
-#   bench     the int8 GEMM variants' TOP/s on the sweep's shapes (bench/int8_gemm_bench)
+#   bench     the int8 GEMM variants' TOP/s on the sweep's shapes (bench/int8_gemm_bench,
+#             BENCH_ARGS names the variants), then the quantizers on the weight shapes
+#             (bench/quantize_bench)
 #   report    bench/report.py over the sweep and torch results
 # Results go to $OUT (default ./out); per-test and sanitizer logs into $OUT/logs.tar.gz
 # (the device tool brings back at most 8 files).
@@ -88,6 +90,7 @@ for step in "${steps[@]}"; do
       ;;
     bench)
       "$BUNDLE/bin/int8_gemm_bench" ${BENCH_ARGS:-} | tee "$OUT/bench.txt" || status=1
+      "$BUNDLE/bin/quantize_bench" | tee -a "$OUT/bench.txt" || status=1
       ;;
     report)
       python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" >"$OUT/report.md" || status=1

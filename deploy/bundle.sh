@@ -21,7 +21,7 @@ shift $((OPTIND - 1))
 bins=("$@")
 if [ ${#bins[@]} -eq 0 ]; then
   for f in "$build"/server/switchback-server "$build"/client/switchback-client \
-           "$build"/tests/*/*_test "$build"/bench/int8_gemm_bench; do
+           "$build"/tests/*/*_test "$build"/bench/int8_gemm_bench "$build"/bench/quantize_bench; do
     [ -x "$f" ] && bins+=("$f")
   done
 fi

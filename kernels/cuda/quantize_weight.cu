@@ -32,7 +32,9 @@ constexpr int kThreads = 512;     // a pass: 64 row quads x 8 vectors of 8 colum
 constexpr int kStrip = 64;        // columns per region
 constexpr int kQuad = 4;          // consecutive rows per thread
 constexpr int kPassRows = kThreads / 8 * kQuad;  // 256
-constexpr int kMaxCachedPasses = 6;  // 192 KB of w per block, one block per SM
+// 96 KB of w per block, two blocks (32 warps) per SM: one block of 16 warps with twice the
+// cache read w at half the rate (bench/quantize_bench, docs/BENCHMARKS.md).
+constexpr int kMaxCachedPasses = 3;
 constexpr int kMaxGrid = 1024;
 
 struct Params {
@@ -79,12 +81,6 @@ __device__ __forceinline__ Half8 LoadVec(const Params& p, const Region& g, int64
   return v;
 }
 
-// 16 bytes global -> shared without registers (sm_80+); zero-filled when !valid.
-__device__ __forceinline__ void CopyAsync16(Half8* dst, const void* src, bool valid) {
-  const unsigned smem = static_cast<unsigned>(__cvta_generic_to_shared(dst));
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem), "l"(src), "r"(valid ? 16 : 0));
-}
-
 __device__ __forceinline__ __half2 Max2(__half2 a, __half2 b) { return __hmax2(a, b); }
 
 __device__ __forceinline__ float Element(const Half8& v, int i) {
@@ -92,7 +88,7 @@ __device__ __forceinline__ float Element(const Half8& v, int i) {
 }
 
 template <WeightMode kMode>
-__global__ void __launch_bounds__(kThreads, 1) QuantizeWeightKernel(Params p) {
+__global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
@@ -108,31 +104,7 @@ __global__ void __launch_bounds__(kThreads, 1) QuantizeWeightKernel(Params p) {
   const int quad = (lane & 7) + 8 * (warp >> 1), cv = ((lane >> 3) + 4 * (warp & 1)) * 8;
   const int items = p.strips * p.chunks;
 
-  // Pass 1: absmax parts. The first cached_passes passes of this block go to shared memory
-  // by asynchronous copies issued all at once (up to 24 x 16 bytes in flight per thread:
-  // these kernels are short, so latency, not bandwidth, is what they wait on).
-  {
-    int slot = 0;
-    for (int item = blockIdx.x; item < items && slot < p.cached_passes; item += gridDim.x) {
-      const Region g = RegionOf(p, item);
-      for (int j = 0; j < g.passes && slot < p.cached_passes; ++j, ++slot) {
-        const int64_t gr = g.r0 + j * kPassRows + quad * kQuad, gc = g.c0 + cv;
-#pragma unroll
-        for (int k = 0; k < kQuad; ++k) {
-          Half8* dst = &cache[(slot * kQuad + k) * kThreads + t];
-          const bool whole = gr + k < g.r1 && p.vec_in && gc + 8 <= p.cols;
-          const bool none = gr + k >= g.r1 || gc >= p.cols;
-          if (whole || none) {
-            CopyAsync16(dst, whole ? p.w + (gr + k) * p.cols + gc : p.w, whole);
-          } else {
-            *dst = LoadVec(p, g, gr + k, gc);
-          }
-        }
-      }
-    }
-    asm volatile("cp.async.commit_group;\n" ::);
-    asm volatile("cp.async.wait_all;\n" ::: "memory");  // each thread reads only its own copies
-  }
+  // Pass 1: absmax parts; the first cached_passes passes of this block stay in shared memory.
   __half2 gmax = __float2half2_rn(0.0f);
   int slot = 0;
   for (int item = blockIdx.x; item < items; item += gridDim.x) {
@@ -143,13 +115,12 @@ __global__ void __launch_bounds__(kThreads, 1) QuantizeWeightKernel(Params p) {
       const int64_t gr = g.r0 + j * kPassRows + quad * kQuad;
       Half8 v[kQuad];
 #pragma unroll
-      for (int k = 0; k < kQuad; ++k) {
-        v[k] = slot < p.cached_passes ? cache[(slot * kQuad + k) * kThreads + t] : LoadVec(p, g, gr + k, g.c0 + cv);
-      }
+      for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv);
 #pragma unroll
       for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
         for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
+        if (slot < p.cached_passes) cache[(slot * kQuad + k) * kThreads + t] = v[k];
       }
     }
     if constexpr (kColwise) {
@@ -181,7 +152,6 @@ __global__ void __launch_bounds__(kThreads, 1) QuantizeWeightKernel(Params p) {
     const float m = detail::BlockMax(fmaxf(__low2float(gmax), __high2float(gmax)), blockred);
     if (t == 0) p.partial[blockIdx.x] = m;
   }
-
   cg::this_grid().sync();
 
   if constexpr (!kColwise) {

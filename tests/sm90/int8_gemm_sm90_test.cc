@@ -89,7 +89,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"coop_128x256/s8", 1000, 16400, 336, false, true},
                       Case{"coop_128x256/s8", 130, 272, 80, true, false},
                       Case{"coop_128x256/s2n", 1000, 1040, 336, false, false},
-                      Case{"pingpong_128x128/s4m", 257, 1024, 4096, true, false}),
+                      Case{"pingpong_128x128/s4m", 257, 1024, 4096, true, false},
+                      Case{"pingpong_128x128/s2", 1000, 1040, 336, true, true},
+                      Case{"pingpong_128x128/s2", 130, 272, 80, false, false},
+                      Case{"pingpong_128x128/s2", 200, 2048, 8192, false, true}),
     [](const auto& info) {
       const Case& c = info.param;
       std::string variant = c.variant;

@@ -25,6 +25,22 @@ absl::Status CheckShape(const GemmArgs& g) {
   return absl::OkStatus();
 }
 
+// The variant table, measured on the H100 with bench/int8_gemm_bench (docs/BENCHMARKS.md):
+// - N <= 1024: ping-pong 128 x 128, one warpgroup's epilogue overlapping the other's
+//   mainloop (1335-1377 vs 1225-1254 TOP/s at 32768 x 1024 x 4096).
+// - N <= 2048 with K >= 8192: ping-pong walking tiles in pairs (swizzle 2): 1465-1567 vs
+//   1301-1407 TOP/s for the cooperative kernel at 65536-131072 x 2048 x 8192.
+// - N >= 16384: cooperative 128 x 256 walking tiles in groups of 8 along M, so b's tiles in
+//   flight stay in L2 (1201-1237 vs 1025-1116 TOP/s at 131072 x 16384 x 4096); at smaller N
+//   that walk costs up to 35% where K <= 1664.
+// - Otherwise the cooperative 128 x 256 kernel with CUTLASS's default walk.
+std::string ChooseVariant(int64_t /*m*/, int64_t n, int64_t k) {
+  if (n <= 1024) return "pingpong_128x128";
+  if (n <= 2048 && k >= 8192) return "pingpong_128x128/s2";
+  if (n >= 16384) return "coop_128x256/s8";
+  return "coop_128x256";
+}
+
 }  // namespace
 
 bool Available() {
@@ -68,14 +84,7 @@ absl::Status Int8MatmulDequant(const int8_t* a, const int8_t* b, int64_t m, int6
                                const __half* sa, const __half* sb, bool sb_is_scalar,
                                const __half* bias, __half* out, cudaStream_t stream,
                                std::string* variant) {
-  // Measured on the H100 (docs/BENCHMARKS.md): the cooperative 128 x 256 kernel wins
-  // wherever N > 1024 (e.g. 1478 vs 1082 TOP/s at 65536 x 2048 x 8192); at N <= 1024 the
-  // ping-pong 128 x 128 kernel does (1325 vs 1232 at 32768 x 1024 x 4096), its epilogue
-  // overlapping the other warpgroup's mainloop.
-  // With N >= 16384 the tiles in flight along N need more of b than L2 holds: walking the
-  // tiles in groups of 8 along M keeps b's tiles in L2 (1084-1116 -> 1203-1232 TOP/s at
-  // 131072 x 16384 x 4096); at smaller N it costs up to 20% (K <= 1664), so it is not default.
-  const std::string name = n <= 1024 ? "pingpong_128x128" : n >= 16384 ? "coop_128x256/s8" : "coop_128x256";
+  const std::string name = ChooseVariant(m, n, k);
   absl::Status s = Int8MatmulDequantVariant(name, a, b, m, n, k, sa, sb, sb_is_scalar, bias, out, stream);
   if (s.ok() && variant) *variant = "cutlass_sm90_" + name;
   return s;

@@ -1,0 +1,82 @@
+// Timing of the four quantizers on the sweep's weight shapes (and x at batch 32768), the way
+// the original mode calls them: 32 warm-up calls, then 64 back to back between two CUDA
+// events; microseconds per call and effective TB/s (bytes read + written). Not a test.
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kernels/cuda/switchback_kernels.h"
+#include "kernels/random.h"
+
+namespace {
+
+__global__ void FillNormal(__half* p, int64_t n, uint64_t seed) {
+  for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
+    // Not N(0,1): a cheap spread of magnitudes is enough for timing.
+    const uint64_t r = switchback::SplitMix64(seed + i);
+    p[i] = __float2half(static_cast<float>(static_cast<int64_t>(r % 20001) - 10000) * 1e-4f);
+  }
+}
+
+double Microseconds(const std::function<bool()>& op) {
+  for (int i = 0; i < 32; ++i) {
+    if (!op()) return -1.0;
+  }
+  cudaEvent_t e0, e1;
+  cudaEventCreate(&e0);
+  cudaEventCreate(&e1);
+  cudaEventRecord(e0);
+  for (int i = 0; i < 64; ++i) op();
+  cudaEventRecord(e1);
+  cudaEventSynchronize(e1);
+  float ms = 0.0f;
+  cudaEventElapsedTime(&ms, e0, e1);
+  cudaEventDestroy(e0);
+  cudaEventDestroy(e1);
+  return ms * 1e3 / 64;
+}
+
+}  // namespace
+
+int main() {
+  namespace cuda = switchback::cuda;
+  const int64_t dims[] = {1024, 1280, 1408, 1664, 2048, 4096};
+  std::printf("%6s %6s | %22s %22s %22s %22s\n", "rows", "cols", "rowwise us (TB/s)", "colwise_T us (TB/s)",
+              "global us (TB/s)", "global_T us (TB/s)");
+  for (const int64_t dim : dims) {
+    for (const bool swap : {false, true}) {
+      const int64_t rows = swap ? dim : 4 * dim, cols = swap ? 4 * dim : dim, n = rows * cols;
+      __half* w;
+      int8_t* codes;
+      __half* state;
+      void* scratch;
+      cudaMalloc(&w, n * 2);
+      cudaMalloc(&codes, n);
+      cudaMalloc(&state, 2 * (rows + cols));
+      cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols));
+      FillNormal<<<1024, 256>>>(w, n, 7);
+      const std::function<bool()> ops[] = {
+          [&] { return cuda::QuantizeRowwise(w, rows, cols, codes, state, nullptr).ok(); },
+          [&] { return cuda::QuantizeColwiseTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); },
+          [&] { return cuda::QuantizeGlobal(w, rows, cols, codes, state, scratch, nullptr).ok(); },
+          [&] { return cuda::QuantizeGlobalTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); }};
+      std::printf("%6ld %6ld |", static_cast<long>(rows), static_cast<long>(cols));
+      for (const auto& op : ops) {
+        const double us = Microseconds(op);
+        std::printf(" %12.2f (%5.2f)   ", us, 3.0 * n / (us * 1e-6) / 1e12);
+      }
+      std::printf("\n");
+      cudaFree(w);
+      cudaFree(codes);
+      cudaFree(state);
+      cudaFree(scratch);
+    }
+  }
+  const cudaError_t e = cudaDeviceSynchronize();
+  std::printf("status: %s\n", cudaGetErrorString(e));
+  return e == cudaSuccess ? 0 : 1;
+}
