@@ -183,9 +183,12 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       --slot;
       const int64_t gr = g.r0 + j * kPassRows + quad * kQuad, gc = g.c0 + cv;
       Half8 v[kQuad];
+      if (slot < p.cached_passes) {  // uniform over the block; keeps global loads out of this path
 #pragma unroll
-      for (int k = 0; k < kQuad; ++k) {
-        v[k] = slot < p.cached_passes ? cache[(slot * kQuad + k) * kThreads + t] : LoadVec(p, g, gr + k, gc);
+        for (int k = 0; k < kQuad; ++k) v[k] = cache[(slot * kQuad + k) * kThreads + t];
+      } else {
+#pragma unroll
+        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc);
       }
       if constexpr (!kTranspose) {
 #pragma unroll

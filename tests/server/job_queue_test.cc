@@ -60,8 +60,11 @@ TEST(JobQueueTest, QueuedJobsAreToldTheirPosition) {
   auto a = q.Submit(TinySweep(1), Configs(TinySweep(1)), "a", false);
   auto b = q.Submit(TinySweep(2), Configs(TinySweep(2)), "b", false);
   auto c = q.Submit(TinySweep(3), Configs(TinySweep(3)), "c", false);
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ((*c)->events.front().accepted().queue_position(), 3 - ((*a)->state == v1::JOB_STATE_QUEUED ? 0 : 1));
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  // a may or may not have left the queue for the worker when c arrived (the worker is a
+  // thread): c is third in line, or second behind b.
+  const int accepted_at = (*c)->events.front().accepted().queue_position();
+  EXPECT_TRUE(accepted_at == 3 || accepted_at == 2) << accepted_at;
   const auto ec = Drain(q, **c);
   std::vector<int> positions;
   for (const auto& e : ec) {
