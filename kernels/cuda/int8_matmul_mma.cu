@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/int8_matmul_dispatch.h"
+#include "kernels/dequant_scale.h"
 #include "kernels/ops.h"
 
 namespace switchback::cuda {
@@ -142,7 +143,7 @@ __global__ void __launch_bounds__(kThreads) Int8MatmulMmaKernel(
         for (int e = 0; e < 2; ++e) {
           const int64_t c = col + e;
           const float scol = c < n ? __half2float(sb[sb_is_scalar ? 0 : c]) : 0.0f;
-          const float scale = __fdiv_rn(__fmul_rn(srow, scol), kInt8DequantDivisor);
+          const float scale = DequantScale(srow, scol);
           v[e] = __fmul_rn(static_cast<float>(acc[i][j][half * 2 + e]), scale);
           if (bias != nullptr && c < n) v[e] = __fadd_rn(v[e], __half2float(bias[c]));
         }
@@ -168,8 +169,7 @@ __global__ void Int8MatmulNaiveKernel(const int8_t* __restrict__ a, const int8_t
   if (col >= n) return;
   int acc = 0;
   for (int64_t p = 0; p < k; ++p) acc += int{a[row * k + p]} * int{b[col * k + p]};
-  const float scale = __fdiv_rn(__fmul_rn(__half2float(sa[row]), __half2float(sb[sb_is_scalar ? 0 : col])),
-                                kInt8DequantDivisor);
+  const float scale = DequantScale(__half2float(sa[row]), __half2float(sb[sb_is_scalar ? 0 : col]));
   float v = __fmul_rn(static_cast<float>(acc), scale);
   if (bias != nullptr) v = __fadd_rn(v, __half2float(bias[col]));
   out[row * n + col] = __float2half_rn(v);

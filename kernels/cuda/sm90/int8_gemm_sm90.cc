@@ -25,18 +25,20 @@ absl::Status CheckShape(const GemmArgs& g) {
   return absl::OkStatus();
 }
 
-// The variant table, measured on the H100 with bench/int8_gemm_bench (docs/BENCHMARKS.md):
+// The variant table, measured on the H100 with bench/int8_gemm_bench, two runs each
+// (bench/results/h100_2026-11-24_s2_bench_table.txt, docs/BENCHMARKS.md):
 // - N <= 1024: ping-pong 128 x 128, one warpgroup's epilogue overlapping the other's
-//   mainloop (1335-1377 vs 1225-1254 TOP/s at 32768 x 1024 x 4096).
-// - N <= 2048 with K >= 8192: ping-pong walking tiles in pairs (swizzle 2): 1465-1567 vs
-//   1301-1407 TOP/s for the cooperative kernel at 65536-131072 x 2048 x 8192.
+//   mainloop (1435-1494 vs 1303-1333 TOP/s at 32768 x 1024 x 4096).
+// - K <= 1408 (8-11 k-blocks per tile, the epilogue a large share): ping-pong walking tiles
+//   in pairs (1063-1073 vs 874-886 at 16384 x 5120 x 1280; 1211-1215 vs 1072-1081 at
+//   65536 x 5632 x 1408). At K = 1664 the two are within the spread of each other.
 // - N >= 16384: cooperative 128 x 256 walking tiles in groups of 8 along M, so b's tiles in
-//   flight stay in L2 (1201-1237 vs 1025-1116 TOP/s at 131072 x 16384 x 4096); at smaller N
-//   that walk costs up to 35% where K <= 1664.
+//   flight stay in L2 (1397-1420 vs 1129-1216 at 131072 x 16384 x 4096); at smaller N that
+//   walk costs up to 40% where K <= 5120.
 // - Otherwise the cooperative 128 x 256 kernel with CUTLASS's default walk.
 std::string ChooseVariant(int64_t /*m*/, int64_t n, int64_t k) {
   if (n <= 1024) return "pingpong_128x128";
-  if (n <= 2048 && k >= 8192) return "pingpong_128x128/s2";
+  if (k <= 1408) return "pingpong_128x128/s2";
   if (n >= 16384) return "coop_128x256/s8";
   return "coop_128x256";
 }

@@ -18,10 +18,28 @@
 #include "cutlass/gemm/kernel/gemm_universal.hpp"
 #include "cutlass/util/packed_stride.hpp"
 #include "kernels/cuda/sm90/int8_gemm_sm90_args.h"
+#include "kernels/dequant_scale.h"
 
 namespace switchback::cuda::sm90 {
 
 namespace fusion = cutlass::epilogue::fusion;
+
+// scale = RN(RN(sa * sb) / 16129) as an epilogue compute node, without a division per
+// element (kernels/dequant_scale.h).
+template <class T>
+struct DequantScaleFn {
+  CUTLASS_HOST_DEVICE T operator()(T sa, T sb) const { return DequantScale(sa, sb); }
+};
+template <int N>
+struct DequantScaleFn<cutlass::Array<float, N>> {
+  CUTLASS_HOST_DEVICE cutlass::Array<float, N> operator()(cutlass::Array<float, N> const& sa,
+                                                          cutlass::Array<float, N> const& sb) const {
+    cutlass::Array<float, N> out;
+    CUTLASS_PRAGMA_UNROLL
+    for (int i = 0; i < N; ++i) out[i] = DequantScale(sa[i], sb[i]);
+    return out;
+  }
+};
 
 template <class TileShape, class ClusterShape, class MainloopSchedule, class EpilogueSchedule>
 struct DequantGemm {
@@ -38,12 +56,10 @@ struct DequantGemm {
                                       cute::Stride<cute::_0, bool, int64_t>>;
   using Bias = fusion::Sm90RowBroadcast<0, TileShape, cutlass::half_t, float,
                                         cute::Stride<cute::_0, cute::_1, int64_t>>;
-  using Divisor = fusion::Sm90ScalarBroadcast<float>;
   template <template <class> class Fn, class Out = float>
   using Compute = fusion::Sm90Compute<Fn, Out, float, kRound>;
   // scale = sa * sb / 16129 ; out = acc * scale + bias, in that order (as the reference).
-  using Scale = fusion::Sm90EVT<Compute<cutlass::divides>,
-                                fusion::Sm90EVT<Compute<cutlass::multiplies>, Sa, Sb>, Divisor>;
+  using Scale = fusion::Sm90EVT<Compute<DequantScaleFn>, Sa, Sb>;
   using Product = fusion::Sm90EVT<Compute<cutlass::multiplies>, Acc, Scale>;
   using Fusion = fusion::Sm90EVT<Compute<cutlass::plus, cutlass::half_t>, Product, Bias>;
 
@@ -85,13 +101,11 @@ absl::Status RunDequantGemm(const GemmArgs& g, GemmWorkspace& workspace) {
                                                   : Raster::Heuristic;
   auto& fusion = args.epilogue.thread;  // {Product, Bias, plus}
   auto& product = fusion.op_0;          // {Acc, Scale, multiplies}
-  auto& scale = product.op_1;           // {mul(Sa, Sb), Divisor, divides}
-  auto& sa_sb = scale.op_0;             // {Sa, Sb, multiplies}
-  sa_sb.op_0 = {reinterpret_cast<const cutlass::half_t*>(g.sa), cutlass::half_t(0),
+  auto& scale = product.op_1;           // {Sa, Sb, DequantScaleFn}
+  scale.op_0 = {reinterpret_cast<const cutlass::half_t*>(g.sa), cutlass::half_t(0),
                 {cute::_1{}, cute::_0{}, int64_t{0}}};
-  sa_sb.op_1 = {reinterpret_cast<const cutlass::half_t*>(g.sb), cutlass::half_t(0),
+  scale.op_1 = {reinterpret_cast<const cutlass::half_t*>(g.sb), cutlass::half_t(0),
                 {cute::_0{}, !g.sb_is_scalar, int64_t{0}}};
-  scale.op_1 = {{16129.0f}};
   fusion.op_1 = {reinterpret_cast<const cutlass::half_t*>(g.bias), cutlass::half_t(0),
                  {cute::_0{}, cute::_1{}, int64_t{0}}};
 
