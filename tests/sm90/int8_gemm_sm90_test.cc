@@ -92,7 +92,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"pingpong_128x128/s4m", 257, 1024, 4096, true, false},
                       Case{"pingpong_128x128/s2", 1000, 1040, 336, true, true},
                       Case{"pingpong_128x128/s2", 130, 272, 80, false, false},
-                      Case{"pingpong_128x128/s2", 200, 2048, 8192, false, true}),
+                      Case{"pingpong_128x128/s2", 200, 2048, 8192, false, true},
+                      Case{"pingpong_128x128_c2", 130, 272, 80, false, true},
+                      Case{"pingpong_128x128_c2", 1000, 1040, 336, true, false},
+                      Case{"pingpong_128x128_c2", 257, 1664, 2048, false, false},
+                      Case{"pingpong_128x128_c2", 1, 8, 16, true, true}),
     [](const auto& info) {
       const Case& c = info.param;
       std::string variant = c.variant;

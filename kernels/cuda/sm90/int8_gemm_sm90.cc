@@ -26,20 +26,24 @@ absl::Status CheckShape(const GemmArgs& g) {
 }
 
 // The variant table, measured on the H100 with bench/int8_gemm_bench, two runs each
-// (bench/results/h100_2026-11-24_s2_bench_table.txt, docs/BENCHMARKS.md):
+// (bench/results/h100_2026-11-24_s2_bench_table.txt and _bench_cluster.txt, docs/BENCHMARKS.md):
 // - N <= 1024: ping-pong 128 x 128, one warpgroup's epilogue overlapping the other's
-//   mainloop (1435-1494 vs 1303-1333 TOP/s at 32768 x 1024 x 4096).
+//   mainloop (1435-1494 vs 1303-1367 TOP/s at 32768 x 1024 x 4096).
 // - K <= 1408 (8-11 k-blocks per tile, the epilogue a large share): ping-pong walking tiles
-//   in pairs (1063-1073 vs 874-886 at 16384 x 5120 x 1280; 1211-1215 vs 1072-1081 at
-//   65536 x 5632 x 1408). At K = 1664 the two are within the spread of each other.
+//   in pairs (1061-1073 vs 874-905 at 16384 x 5120 x 1280; 1171-1215 vs 938-1081 at
+//   65536 x 5632 x 1408).
 // - N >= 16384: cooperative 128 x 256 walking tiles in groups of 8 along M, so b's tiles in
-//   flight stay in L2 (1397-1420 vs 1129-1216 at 131072 x 16384 x 4096); at smaller N that
+//   flight stay in L2 (1387-1420 vs 1082-1216 at 131072 x 16384 x 4096); at smaller N that
 //   walk costs up to 40% where K <= 5120.
-// - Otherwise the cooperative 128 x 256 kernel with CUTLASS's default walk.
+// - K <= 2048 or N <= 1664: ping-pong in 2 x 1 clusters sharing b's tiles by multicast
+//   (1324-1373 vs 1184-1238 at 65536 x 8192 x 2048; 1163-1227 vs 1071-1091 at
+//   65536 x 6656 x 1664; 1285-1289 vs 1199-1205 at 65536 x 1664 x 6656).
+// - Otherwise (N = 2048-4096 with K >= 8192) the cooperative 128 x 256 kernel.
 std::string ChooseVariant(int64_t /*m*/, int64_t n, int64_t k) {
   if (n <= 1024) return "pingpong_128x128";
   if (k <= 1408) return "pingpong_128x128/s2";
   if (n >= 16384) return "coop_128x256/s8";
+  if (k <= 2048 || n <= 1664) return "pingpong_128x128_c2";
   return "coop_128x256";
 }
 
@@ -79,6 +83,7 @@ absl::Status Int8MatmulDequantVariant(const std::string& name, const int8_t* a, 
   }
   if (kernel == "coop_128x256") return RunCoop128x256(args, Workspace());
   if (kernel == "pingpong_128x128") return RunPingpong128x128(args, Workspace());
+  if (kernel == "pingpong_128x128_c2") return RunPingpong128x128Cluster2(args, Workspace());
   return absl::NotFoundError("no sm90 variant " + name);
 }
 

@@ -22,7 +22,8 @@ absl::Status Int8MatmulDequant(const int8_t* a, const int8_t* b, int64_t m, int6
                                const __half* bias, __half* out, cudaStream_t stream,
                                std::string* variant);
 
-// Test hook: run one named variant ("coop_128x256", "pingpong_128x128").
+// Test hook: run one named variant ("coop_128x256", "pingpong_128x128",
+// "pingpong_128x128_c2"), optionally with a tile-walk suffix such as "/s8" or "/s2n".
 absl::Status Int8MatmulDequantVariant(const std::string& name, const int8_t* a, const int8_t* b,
                                       int64_t m, int64_t n, int64_t k, const __half* sa,
                                       const __half* sb, bool sb_is_scalar, const __half* bias,
