@@ -50,6 +50,59 @@ def speedup(r, key):
     return None
 
 
+def summary(ours, torch, bnb):
+    """One line per bar of issues 3 and 4, computed from the run (docs/BENCHMARKS.md)."""
+    def span(v, spec=".2f"):
+        return f"{min(v):{spec}}-{max(v):{spec}} (median {statistics.median(v):{spec}})" if v else "-"
+
+    big, ratios, int_mm, fp16, e2e, pos = [], [], [], [], [], []
+    for k, r in ours.items():
+        b, din, dout = k
+        q, t = bnb.get(k, {}), torch.get(k, {})
+        for o in OPS[3:7]:
+            if o not in r:
+                continue
+            if b >= 32768 and min(din, dout) >= 2048:
+                big.append(tops(b, din, dout, r[o]))
+            if o in q:
+                ratios.append(q[o] / r[o])
+            tk = "torch_int_mm_" + o.split("_")[1]
+            if tk in t:
+                int_mm.append(t[tk] / r[o])
+        for o in ("fwd", "gw", "gx"):
+            if f"torch_matmul_{o}" in t and f"standard_{o}" in r:
+                fp16.append(t[f"torch_matmul_{o}"] / r[f"standard_{o}"])
+        for key in ("time_rowwise", "time_global"):
+            s = speedup(r, key)
+            if s is None:
+                continue
+            if r.get("dim") == 4096 and b >= 32768:
+                e2e.append(s)
+            if b >= 16384:
+                pos.append(s)
+    print("### Against the bars (this run)\n")
+    print(f"- int8 products / torch._int_mm: {span(int_mm)}x")
+    print(f"- torch.matmul / our fp16 products: {span(fp16, '.3f')}; within 3% or faster: "
+          f"{sum(x >= 0.97 for x in fp16)} of {len(fp16)}")
+    for o in OPS[7:]:
+        rates = []
+        for k, r in ours.items():
+            if o in r:
+                rates.append((quant_bytes(o, *k) / (r[o] * 1e-3) / 1e12, quant_bytes(o, *k)))
+        large = [x for x, n in rates if n * 2 / 3 >= 256e6]
+        line = f"- {o}: {span([x for x, _ in rates])} TB/s"
+        if large:
+            line += f"; on >= 256 MB: {span(large)}, >= 2.5 TB/s: {sum(x >= 2.5 for x in large)} of {len(large)}"
+        print(line)
+    print(f"- int8 TOP/s at batch >= 32768, dims >= 2048: {span(big, '.0f')}; >= 1500: "
+          f"{sum(x >= 1500 for x in big)} of {len(big)}")
+    print(f"- int8 products x bnb Triton: {span(ratios)}; >= 1.25x: {sum(x >= 1.25 for x in ratios)} of {len(ratios)}")
+    print(f"- end to end at dim 4096, batch >= 32768: {span(e2e, '+.1f')} %; >= +30%: "
+          f"{sum(x >= 30 for x in e2e)} of {len(e2e)}")
+    print(f"- end to end at batch >= 16384: positive {sum(x > 0 for x in pos)} of {len(pos)} totals, "
+          f"lowest {min(pos) if pos else float('nan'):+.1f} %\n")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("ours")
@@ -58,6 +111,8 @@ def main():
     a = p.parse_args()
     ours, torch, bnb = load(a.ours), load(a.torch), load(a.anchors)
     keys = list(ours)
+
+    summary(ours, torch, bnb)
 
     print("### End to end (ms; speedup % = 100 (standard - X) / standard)\n")
     print("| batch | dim_in | dim_out | standard | rowwise | global | speedup rowwise | speedup global | bnb rowwise | bnb global |")
