@@ -1,10 +1,15 @@
 // Timing of the four quantizers on the sweep's weight shapes (and x at batch 32768), the way
 // the original mode calls them: 32 warm-up calls, then 64 back to back between two CUDA
 // events; microseconds per call and effective TB/s (bytes read + written). Not a test.
+//
+//   quantize_bench [--warmup N] [--calls N] [dim ...]   (dims of the sweep: 1024 ... 4096;
+//   fewer calls make it quick to profile under ncu)
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -14,6 +19,8 @@
 #include "kernels/random.h"
 
 namespace {
+
+int warmup_calls = 32, timed_calls = 64;
 
 __global__ void FillNormal(__half* p, int64_t n, uint64_t seed) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n; i += int64_t{gridDim.x} * blockDim.x) {
@@ -26,7 +33,7 @@ __global__ void FillNormal(__half* p, int64_t n, uint64_t seed) {
 // GPU microseconds per call (events) and, in *host_us, the host's time per launch: when
 // the host is slower than the GPU, back-to-back calls run at the host's cadence.
 double Microseconds(const std::function<bool()>& op, double* host_us) {
-  for (int i = 0; i < 32; ++i) {
+  for (int i = 0; i < warmup_calls; ++i) {
     if (!op()) return -1.0;
   }
   cudaEvent_t e0, e1;
@@ -34,22 +41,33 @@ double Microseconds(const std::function<bool()>& op, double* host_us) {
   cudaEventCreate(&e1);
   cudaEventRecord(e0);
   const auto h0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < 64; ++i) op();
-  *host_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - h0).count() / 64;
+  for (int i = 0; i < timed_calls; ++i) op();
+  *host_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - h0).count() / timed_calls;
   cudaEventRecord(e1);
   cudaEventSynchronize(e1);
   float ms = 0.0f;
   cudaEventElapsedTime(&ms, e0, e1);
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);
-  return ms * 1e3 / 64;
+  return ms * 1e3 / timed_calls;
 }
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   namespace cuda = switchback::cuda;
-  const int64_t dims[] = {1024, 1280, 1408, 1664, 2048, 4096};
+  std::vector<int64_t> dims;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--warmup" && i + 1 < argc) {
+      warmup_calls = std::atoi(argv[++i]);
+    } else if (arg == "--calls" && i + 1 < argc) {
+      timed_calls = std::max(1, std::atoi(argv[++i]));
+    } else {
+      dims.push_back(std::atoll(argv[i]));
+    }
+  }
+  if (dims.empty()) dims = {1024, 1280, 1408, 1664, 2048, 4096};
   std::printf("us per call (TB/s) h<host us per launch>\n%6s %6s | %21s %21s %21s %21s\n", "rows", "cols",
               "rowwise", "colwise_T", "global", "global_T");
   for (const int64_t dim : dims) {

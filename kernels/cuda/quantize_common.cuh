@@ -37,6 +37,48 @@ __device__ __forceinline__ Half8 LoadHalf8(const __half* p) {
   return v;
 }
 
+// L2 eviction priorities for loads and stores (PTX createpolicy + .L2::cache_hint): the
+// weight quantizers read w twice and steer which bytes L2 keeps between the two reads.
+enum class L2Priority { kNormal, kEvictFirst, kEvictLast };
+
+__device__ __forceinline__ uint64_t L2Policy(L2Priority priority) {
+  uint64_t policy;
+  switch (priority) {
+    case L2Priority::kEvictFirst:
+      asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+      break;
+    case L2Priority::kEvictLast:
+      asm("createpolicy.fractional.L2::evict_last.b64 %0, 1.0;" : "=l"(policy));
+      break;
+    default:
+      asm("createpolicy.fractional.L2::evict_normal.b64 %0, 1.0;" : "=l"(policy));
+  }
+  return policy;
+}
+
+// LoadHalf8 with an L2 policy from L2Policy.
+__device__ __forceinline__ Half8 LoadHalf8(const __half* p, uint64_t policy) {
+  uint4 raw;
+  asm("ld.global.nc.L2::cache_hint.v4.u32 {%0, %1, %2, %3}, [%4], %5;"
+      : "=r"(raw.x), "=r"(raw.y), "=r"(raw.z), "=r"(raw.w)
+      : "l"(p), "l"(policy));
+  Half8 v;
+  v.h[0] = *reinterpret_cast<const __half2*>(&raw.x);
+  v.h[1] = *reinterpret_cast<const __half2*>(&raw.y);
+  v.h[2] = *reinterpret_cast<const __half2*>(&raw.z);
+  v.h[3] = *reinterpret_cast<const __half2*>(&raw.w);
+  return v;
+}
+
+__device__ __forceinline__ void Store4(void* p, uint32_t v, uint64_t policy) {
+  asm volatile("st.global.L2::cache_hint.u32 [%0], %1, %2;" ::"l"(p), "r"(v), "l"(policy) : "memory");
+}
+
+__device__ __forceinline__ void Store8(void* p, uint32_t lo, uint32_t hi, uint64_t policy) {
+  asm volatile("st.global.L2::cache_hint.v2.u32 [%0], {%1, %2}, %3;" ::"l"(p), "r"(lo), "r"(hi), "l"(policy)
+               : "memory");
+}
+
 // Eight codes in 8 bytes.
 struct alignas(8) Code8 {
   uint32_t lo, hi;

@@ -6,7 +6,8 @@
 // w (a 64-column strip x a chunk of rows), reads them once to find its part of the absmax
 // (per column or one scalar), keeps as much as fits in shared memory, meets the other
 // blocks at a grid barrier, then quantizes its regions (from shared memory, else from
-// global memory in reverse order, so the most recently read bytes come back from L2).
+// global memory in reverse order, so the most recently read bytes come back from L2; when w
+// fits in L2, with eviction priorities and a one-pass L2 prefetch that keep those bytes there).
 // Each thread holds 4 consecutive rows x 8 columns, so the transposed codes leave as
 // 4-byte words (4 rows of one column) packed in registers: no staging, no barrier per tile.
 #include <cooperative_groups.h>
@@ -48,6 +49,10 @@ struct Params {
   int strips, chunks;
   int64_t chunk_rows;  // a multiple of kPassRows
   int cached_passes;
+  // w does not fit in shared memory but fits in L2: steer L2 so that the bytes pass 2 reads
+  // again stay there (docs/BENCHMARKS.md: -15% time at 2048 x 8192, no gain or a loss at the
+  // other sizes).
+  bool steer_l2;
 };
 
 struct Region {
@@ -67,10 +72,11 @@ __device__ __forceinline__ Region RegionOf(const Params& p, int item) {
 }
 
 // 8 halves: row gr, columns gc .. gc + 7; zeros outside the region.
-__device__ __forceinline__ Half8 LoadVec(const Params& p, const Region& g, int64_t gr, int64_t gc) {
+__device__ __forceinline__ Half8 LoadVec(const Params& p, const Region& g, int64_t gr, int64_t gc,
+                                         uint64_t policy) {
   Half8 v;
   if (gr < g.r1 && p.vec_in && gc + 8 <= p.cols) {
-    v = detail::LoadHalf8(p.w + gr * p.cols + gc);
+    v = detail::LoadHalf8(p.w + gr * p.cols + gc, policy);
   } else {
     __half e[8];
 #pragma unroll
@@ -79,6 +85,22 @@ __device__ __forceinline__ Half8 LoadVec(const Params& p, const Region& g, int64
     for (int i = 0; i < 4; ++i) v.h[i] = __halves2half2(e[2 * i], e[2 * i + 1]);
   }
   return v;
+}
+
+// Pass j of region g into L2 ahead of its loads: one row segment (up to 128 bytes) per
+// thread, so that the loads of the pass at hand find the next pass's bytes on their way.
+__device__ __forceinline__ void PrefetchPass(const Params& p, const Region& g, int j) {
+  const int64_t r = g.r0 + static_cast<int64_t>(j) * kPassRows + threadIdx.x;
+  if (!p.vec_in || threadIdx.x >= kPassRows || r >= g.r1) return;
+  const __half* row = p.w + r * p.cols + g.c0;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  const int64_t cols = p.cols - g.c0 < kStrip ? p.cols - g.c0 : kStrip;
+  const uint32_t bytes = static_cast<uint32_t>(cols * sizeof(__half));
+  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(row), "r"(bytes) : "memory");
+#else
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(row) : "memory");
+  if (g.c0 + kStrip / 2 < p.cols) asm volatile("prefetch.global.L2 [%0];" ::"l"(row + kStrip / 2) : "memory");
+#endif
 }
 
 __device__ __forceinline__ __half2 Max2(__half2 a, __half2 b) { return __hmax2(a, b); }
@@ -94,6 +116,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
   __shared__ __half2 colred[kThreads / 64][kStrip / 2];  // [quad_hi][column pair]
   __shared__ Divisor divisor[kStrip];
+  __shared__ float colmax[kThreads / kStrip][kStrip];
   __shared__ float blockred[32];
 
   // A warp covers 8 quads (32 rows) x 4 vectors (32 columns): its loads are 64-byte row
@@ -103,6 +126,16 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
   const int quad = (lane & 7) + 8 * (warp >> 1), cv = ((lane >> 3) + 4 * (warp & 1)) * 8;
   const int items = p.strips * p.chunks;
+  using detail::L2Policy;
+  using detail::L2Priority;
+  // Steered: pass-1 bytes kept in shared memory and the codes leave L2 first, the bytes
+  // read again stay (evict_last until that second read demotes them: none stays pinned
+  // after the kernel).
+  const uint64_t normal = L2Policy(L2Priority::kNormal), first = L2Policy(L2Priority::kEvictFirst);
+  const uint64_t uncached_policy = p.steer_l2 ? L2Policy(L2Priority::kEvictLast) : normal;
+  const uint64_t cached_policy = p.steer_l2 ? first : normal;
+  const uint64_t reread_policy = p.steer_l2 ? first : normal;
+  const uint64_t store_policy = p.steer_l2 ? first : normal;
 
   // Pass 1: absmax parts; the first cached_passes passes of this block stay in shared memory.
   __half2 gmax = __float2half2_rn(0.0f);
@@ -112,10 +145,12 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     __half2 m[4] = {gmax, gmax, gmax, gmax};
     if constexpr (kColwise) m[0] = m[1] = m[2] = m[3] = __float2half2_rn(0.0f);
     for (int j = 0; j < g.passes; ++j, ++slot) {
+      if (p.steer_l2 && j + 1 < g.passes) PrefetchPass(p, g, j + 1);
       const int64_t gr = g.r0 + j * kPassRows + quad * kQuad;
       Half8 v[kQuad];
+      const uint64_t policy = slot < p.cached_passes ? cached_policy : uncached_policy;
 #pragma unroll
-      for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv);
+      for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv, policy);
 #pragma unroll
       for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
@@ -167,20 +202,27 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   for (int item = first_item; item >= static_cast<int>(blockIdx.x); item -= gridDim.x) {
     const Region g = RegionOf(p, item);
     if constexpr (kColwise) {
+      // The strip's column maxima over all row chunks: 8 threads per column gather them.
+      constexpr int kParts = kThreads / kStrip;
+      const int64_t c = g.c0 + t % kStrip;
+      float m = 0.0f;
+      if (c < p.cols) {
+        for (int k = t / kStrip; k < p.chunks; k += kParts) m = fmaxf(m, __ldcg(p.partial + k * p.cols + c));
+      }
       __syncthreads();  // the previous region's divisors are no longer read
+      colmax[t / kStrip][t % kStrip] = m;
+      __syncthreads();
       if (t < kStrip) {
-        const int64_t c = g.c0 + t;
-        float m = 0.0f;
-        if (c < p.cols) {
-          for (int k = 0; k < p.chunks; ++k) m = fmaxf(m, __ldcg(p.partial + k * p.cols + c));
-          if (g.chunk == 0) p.state[c] = __float2half_rn(m);
-        }
+        for (int k = 1; k < kParts; ++k) m = fmaxf(m, colmax[k][t]);
+        if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
         divisor[t] = detail::MakeDivisor(m);
       }
     }
     __syncthreads();
     for (int j = g.passes - 1; j >= 0; --j) {
       --slot;
+      // The next pass, unless it comes from shared memory (the slots below cached_passes).
+      if (p.steer_l2 && j >= 1 && slot - 1 >= p.cached_passes) PrefetchPass(p, g, j - 1);
       const int64_t gr = g.r0 + j * kPassRows + quad * kQuad, gc = g.c0 + cv;
       Half8 v[kQuad];
       if (slot < p.cached_passes) {  // uniform over the block; keeps global loads out of this path
@@ -188,7 +230,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         for (int k = 0; k < kQuad; ++k) v[k] = cache[(slot * kQuad + k) * kThreads + t];
       } else {
 #pragma unroll
-        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc);
+        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc, reread_policy);
       }
       if constexpr (!kTranspose) {
 #pragma unroll
@@ -197,7 +239,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
           if (gr + k >= g.r1) continue;
           int8_t* out = p.codes + (gr + k) * p.cols + gc;
           if (p.vec_out && gc + 8 <= p.cols) {
-            *reinterpret_cast<Code8*>(out) = c;
+            detail::Store8(out, c.lo, c.hi, store_policy);
           } else {
 #pragma unroll
             for (int i = 0; i < 8; ++i) {
@@ -216,7 +258,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
           if (oc >= p.cols || gr >= g.r1) continue;
           int8_t* out = p.codes + oc * p.rows + gr;
           if (p.vec_out && gr + kQuad <= g.r1) {
-            *reinterpret_cast<uint32_t*>(out) = word;
+            detail::Store4(out, word, store_policy);
           } else {
             for (int k = 0; k < kQuad && gr + k < g.r1; ++k) out[k] = static_cast<int8_t>((word >> (8 * k)) & 0xffu);
           }
@@ -250,6 +292,13 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
     }
     return std::min(kMaxGrid, sms * per_sm);
   }();
+  static const int64_t l2_bytes = [] {
+    int device = 0, bytes = 0;
+    if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device) != cudaSuccess) {
+      return 0;
+    }
+    return bytes;
+  }();
   if (max_grid <= 0) {
     return absl::InternalError(absl::StrCat("weight quantizer: no co-resident blocks: ",
                                             cudaGetErrorString(cudaGetLastError())));
@@ -278,6 +327,8 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
   const int grid = static_cast<int>(std::min<int64_t>(items, max_grid));
   const int64_t passes_per_block = (items + grid - 1) / grid * (p.chunk_rows / kPassRows);
   p.cached_passes = static_cast<int>(std::min<int64_t>(kMaxCachedPasses, passes_per_block));
+  // Four fifths of L2 for w, the rest for the codes on their way out.
+  p.steer_l2 = passes_per_block > p.cached_passes && rows * cols * int64_t{sizeof(__half)} <= l2_bytes / 5 * 4;
   const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
 
   cudaLaunchConfig_t config{};
