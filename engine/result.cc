@@ -104,6 +104,7 @@ std::string ToJsonLine(const ConfigResult& result) {
   }
   line["throttled"] = result.flags.throttled;
   line["shared"] = result.flags.shared;
+  line["unstable"] = result.unstable;
   line["attempts"] = result.attempts;
   const TelemetrySample& b = result.telemetry_before;
   const TelemetrySample& a = result.telemetry_after;

@@ -4,6 +4,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/backend.h"
 #include "engine/op.h"
@@ -32,8 +33,9 @@ struct ConfigResult {
   double elapsed_s = 0;
   TelemetrySample telemetry_before, telemetry_after;
   TelemetryFlags flags;
-  int attempts = 1;
-  std::optional<Ceilings> ceilings;  // adds roofline {op: {value, unit, fraction}}  // > 1 when telemetry flagged earlier attempts and the config was re-measured
+  std::vector<std::string> unstable;  // ops whose samples spread too much (engine/runner.h)
+  int attempts = 1;  // > 1 when an earlier attempt was flagged and the config measured again
+  std::optional<Ceilings> ceilings;  // adds roofline {op: {value, unit, fraction}}
 
   const OpResult& at(Op op) const { return ops[static_cast<int>(op)]; }
   OpResult& at(Op op) { return ops[static_cast<int>(op)]; }
@@ -48,7 +50,7 @@ void ComputeTotals(ConfigResult& result);
 // cuda_version, adaptive, stats {op: {count, mean, median, min, max, stddev, p05, p95, cv[,
 // converged]}}, variants {op: name}, verification {op: {max_error, tolerance}} (ops that were
 // checked),
-// throttled, shared, attempts, telemetry {...}, error (only when set). Ops not measured are absent, never zero.
+// throttled, shared, unstable [op names], attempts, telemetry {...}, error (only when set). Ops not measured are absent, never zero.
 std::string ToJsonLine(const ConfigResult& result);
 
 }  // namespace switchback

@@ -20,6 +20,7 @@ ConfigResult RunAttempt(Backend& backend, const Config& config, const CancelToke
   auto finish = [&]() -> ConfigResult {
     result.telemetry_after = backend.SampleTelemetry();
     result.flags = AssessTelemetry(result.telemetry_before, result.telemetry_after);
+    result.unstable = UnstableOps(result);
     ComputeTotals(result);
     result.elapsed_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -81,12 +82,22 @@ ConfigResult RunAttempt(Backend& backend, const Config& config, const CancelToke
 
 }  // namespace
 
+std::vector<std::string> UnstableOps(const ConfigResult& result) {
+  std::vector<std::string> names;
+  for (Op op : kAllOps) {
+    const OpResult& r = result.at(op);
+    if (r.measured && r.summary.cv > kMaxStableCv) names.emplace_back(OpName(op));
+  }
+  return names;
+}
+
 ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel,
                        const Ceilings* ceilings) {
   ConfigResult result = RunAttempt(backend, config, cancel);
-  // Throttled or shared: measure again (up to config.remeasure times), keep the last.
+  // Throttled, shared or unstable: measure again (up to config.remeasure times), keep the last.
   for (int attempt = 1; attempt <= config.remeasure; ++attempt) {
-    if (!(result.flags.throttled || result.flags.shared) || cancel.cancelled()) break;
+    const bool disturbed = result.flags.throttled || result.flags.shared || !result.unstable.empty();
+    if (!disturbed || cancel.cancelled()) break;
     result = RunAttempt(backend, config, cancel);
     result.attempts = attempt + 1;
   }

@@ -17,6 +17,20 @@ Config SmallConfig() {
   return ExpandSweep(spec)[0];
 }
 
+TEST(RunnerTest, UnstableOpsAreTheMeasuredOnesAboveTheCvLimit) {
+  ConfigResult r;
+  r.at(Op::kStandardFwd).measured = true;
+  r.at(Op::kStandardFwd).summary.cv = 0.01;
+  r.at(Op::kWQuantizeRowwise).measured = true;
+  r.at(Op::kWQuantizeRowwise).summary.cv = kMaxStableCv * 1.1;
+  r.at(Op::kWQuantizeGlobal).measured = true;
+  r.at(Op::kWQuantizeGlobal).summary.cv = kMaxStableCv;  // at the limit: stable
+  r.at(Op::kRowwiseFwd).summary.cv = 1.0;                 // not measured: ignored
+  EXPECT_EQ(UnstableOps(r), std::vector<std::string>{"w_quantize_rowwise"});
+  r.unstable = UnstableOps(r);
+  EXPECT_NE(ToJsonLine(r).find("\"unstable\":[\"w_quantize_rowwise\"]"), std::string::npos) << ToJsonLine(r);
+}
+
 TEST(RunnerTest, CpuBackendMeasuresEveryOp) {
   auto backend = MakeCpuBackend({});
   CancelToken cancel;
