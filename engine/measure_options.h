@@ -27,6 +27,9 @@ struct StoppingRule {
 struct MeasureOptions {
   MeasureMode mode = MeasureMode::kOriginal;
   StoppingRule stop;
+  // Before SPEC's repeat // 2 warm-up calls, untimed calls until the device has spent this
+  // long on them (engine/measure.cc says why).
+  double min_warmup_ms = 20.0;
 };
 
 }  // namespace switchback

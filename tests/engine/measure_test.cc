@@ -62,6 +62,13 @@ class SyntheticWorkspace : public ConfigWorkspace {
   bool capturing_ = false;
 };
 
+// The options of SPEC's timing alone, without the clock warm-up, so call counts are exact.
+MeasureOptions SpecOnly() {
+  MeasureOptions options;
+  options.min_warmup_ms = 0;
+  return options;
+}
+
 std::function<double()> Sequence() {
   auto i = std::make_shared<int>(0);
   return [i] { return 1.0 + 0.01 * (*i)++; };
@@ -70,7 +77,7 @@ std::function<double()> Sequence() {
 TEST(MeasureTest, OriginalIsWarmupThenRepeatBackToBack) {
   SyntheticWorkspace ws(Sequence());
   CancelToken cancel;
-  auto out = Measure(ws, Op::kRowwiseFwd, 8, MeasureOptions{}, cancel);
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, SpecOnly(), cancel);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(ws.calls_, 12);  // 8 // 2 warm-up + 8 timed
   ASSERT_EQ(out->samples_ms.size(), 8u);
@@ -78,10 +85,30 @@ TEST(MeasureTest, OriginalIsWarmupThenRepeatBackToBack) {
   EXPECT_EQ(out->variant, "synthetic");
 }
 
+TEST(MeasureTest, ClockWarmUpRunsUntilTheDeviceSpentTheMinimum) {
+  SyntheticWorkspace ws([] { return 1.0; });
+  CancelToken cancel;
+  MeasureOptions options;
+  options.min_warmup_ms = 20;
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, options, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  // Rounds of 1, 2, 4, 8, 16 calls reach 31 ms >= 20; then 8 // 2 warm-up + 8 timed.
+  EXPECT_EQ(ws.calls_, 31 + 12);
+  EXPECT_EQ(out->samples_ms.size(), 8u);
+}
+
+TEST(MeasureTest, ClockWarmUpEndsOnADeviceWhoseClockDoesNotMove) {
+  SyntheticWorkspace ws([] { return 0.0; });
+  CancelToken cancel;
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, MeasureOptions{}, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(out->samples_ms.size(), 8u);
+}
+
 TEST(MeasureTest, ColdFlushesBeforeEverySampleOutsideTheTimedInterval) {
   SyntheticWorkspace ws(Sequence());
   CancelToken cancel;
-  MeasureOptions options;
+  MeasureOptions options = SpecOnly();
   options.mode = MeasureMode::kCold;
   auto out = Measure(ws, Op::kRowwiseFwd, 6, options, cancel);
   ASSERT_TRUE(out.ok()) << out.status();
@@ -93,7 +120,7 @@ TEST(MeasureTest, ColdFlushesBeforeEverySampleOutsideTheTimedInterval) {
 TEST(MeasureTest, GraphSampleIsReplayTimeOverCalls) {
   SyntheticWorkspace ws([] { return 2.0; });
   CancelToken cancel;
-  MeasureOptions options;
+  MeasureOptions options = SpecOnly();
   options.mode = MeasureMode::kGraph;
   auto out = Measure(ws, Op::kRowwiseFwd, 64, options, cancel);
   ASSERT_TRUE(out.ok()) << out.status();
@@ -106,7 +133,7 @@ TEST(MeasureTest, CancelStopsBetweenCalls) {
   SyntheticWorkspace ws(Sequence());
   CancelToken cancel;
   cancel.Cancel();
-  auto out = Measure(ws, Op::kRowwiseFwd, 8, MeasureOptions{}, cancel);
+  auto out = Measure(ws, Op::kRowwiseFwd, 8, SpecOnly(), cancel);
   EXPECT_TRUE(absl::IsCancelled(out.status())) << out.status();
 }
 
