@@ -109,8 +109,27 @@ __device__ __forceinline__ float Element(const Half8& v, int i) {
   return i % 2 == 0 ? __low2float(v.h[i / 2]) : __high2float(v.h[i / 2]);
 }
 
+#ifdef SWITCHBACK_WQ_TIMELINE
+// bench/quantize_timeline builds this file with per-block %globaltimer stamps (thread 0):
+// entry, pass 1 done, barrier left, divisor known (global modes), exit.
+}  // namespace
+__device__ unsigned long long g_wq_timeline[1024][5];
+namespace {
+#define WQ_MARK(i)                                                             \
+  do {                                                                         \
+    if (threadIdx.x == 0 && blockIdx.x < 1024) {                               \
+      unsigned long long t_;                                                   \
+      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));                   \
+      g_wq_timeline[blockIdx.x][i] = t_;                                       \
+    }                                                                          \
+  } while (0)
+#else
+#define WQ_MARK(i)
+#endif
+
 template <WeightMode kMode>
 __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
+  WQ_MARK(0);
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
@@ -187,7 +206,9 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     const float m = detail::BlockMax(fmaxf(__low2float(gmax), __high2float(gmax)), blockred);
     if (t == 0) p.partial[blockIdx.x] = m;
   }
+  WQ_MARK(1);
   cg::this_grid().sync();
+  WQ_MARK(2);
 
   if constexpr (!kColwise) {
     float m = 0.0f;
@@ -195,6 +216,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     const float absmax = detail::BlockMax(m, blockred);
     if (blockIdx.x == 0 && t == 0) *p.state = __float2half_rn(absmax);  // exact: an input value
     if (t < kStrip) divisor[t] = detail::MakeDivisor(absmax);
+    WQ_MARK(3);
   }
 
   // Pass 2, in reverse order of pass 1.
@@ -266,6 +288,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       }
     }
   }
+  WQ_MARK(4);
 }
 
 struct Launch {
