@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/stopping_rule.h"
@@ -30,9 +31,10 @@ absl::StatusOr<MeasureMode> ParseMode(absl::string_view name) {
 // 6-us weight quantization last 0.2 ms: on the H100 such ops measured 2-4x slow right
 // after the largest configs' verification. So calls run, untimed, until the device spent
 // `min_ms` on them, timed by the workspace's own clock (events on a GPU).
-absl::Status WarmUp(ConfigWorkspace& ws, Op op, double min_ms, const CancelToken& cancel) {
+// Returns the mean time per call of those calls (0 when none ran).
+absl::StatusOr<double> WarmUp(ConfigWorkspace& ws, Op op, double min_ms, const CancelToken& cancel) {
   double spent = 0;
-  int64_t calls = 1;
+  int64_t calls = 1, total_calls = 0;
   for (int round = 0; spent < min_ms && round < 64; ++round, calls = std::min<int64_t>(2 * calls, 4096)) {
     if (cancel.cancelled()) return absl::CancelledError("cancelled");
     if (absl::Status s = ws.Mark(0); !s.ok()) return s;
@@ -44,23 +46,38 @@ absl::Status WarmUp(ConfigWorkspace& ws, Op op, double min_ms, const CancelToken
     absl::StatusOr<double> ms = ws.ElapsedMs(0, 1);
     if (!ms.ok()) return ms.status();
     spent += *ms;
+    total_calls += calls;
   }
-  return absl::OkStatus();
+  return total_calls > 0 ? spent / static_cast<double>(total_calls) : 0.0;
 }
 
 absl::StatusOr<OpSamples> Measure(ConfigWorkspace& ws, Op op, int64_t repeat,
                                   const MeasureOptions& options, const CancelToken& cancel) {
-  if (absl::Status s = WarmUp(ws, op, options.min_warmup_ms, cancel); !s.ok()) return s;
+  absl::StatusOr<double> per_call_ms = WarmUp(ws, op, options.min_warmup_ms, cancel);
+  if (!per_call_ms.ok()) return per_call_ms.status();
+  // Short ops in the original mode: SPEC's warm-up and loop with marks at its ends only
+  // (the flat key, in SPEC's place), then the per-call samples (kBackToBackBelowMs). Not
+  // with adaptive sampling, whose flat key is the mean of all its samples.
+  std::optional<double> back_to_back_ms;
+  int64_t warmup = repeat / 2;
+  if (options.mode == MeasureMode::kOriginal && !options.stop.adaptive && *per_call_ms > 0 &&
+      *per_call_ms < kBackToBackBelowMs) {
+    absl::StatusOr<double> ms = MeasureBackToBack(ws, op, warmup, repeat, cancel);
+    if (!ms.ok()) return ms.status();
+    back_to_back_ms = *ms;
+    warmup = 0;
+  }
   using Batch = absl::StatusOr<OpSamples> (*)(ConfigWorkspace&, Op, int64_t, int64_t,
                                               const CancelToken&);
   Batch batch = options.mode == MeasureMode::kCold    ? &MeasureCold
                 : options.mode == MeasureMode::kGraph ? &MeasureGraph
                                                       : &MeasureOriginal;
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<OpSamples> all = batch(ws, op, repeat / 2, repeat, cancel);
-  if (!all.ok() || !options.stop.adaptive) return all;
+  absl::StatusOr<OpSamples> all = batch(ws, op, warmup, repeat, cancel);
+  if (!all.ok()) return all;
+  all->back_to_back_ms = back_to_back_ms;
   // More batches (already warm) until the mean is known well enough or the budget is spent.
-  while (!Converged(all->samples_ms, options.stop.target_rel_ci)) {
+  while (options.stop.adaptive && !Converged(all->samples_ms, options.stop.target_rel_ci)) {
     const double spent =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (spent >= options.stop.max_seconds) {

@@ -33,4 +33,26 @@ absl::StatusOr<OpSamples> MeasureOriginal(ConfigWorkspace& ws, Op op, int64_t wa
   return out;
 }
 
+absl::StatusOr<double> MeasureBackToBack(ConfigWorkspace& ws, Op op, int64_t warmup,
+                                         int64_t calls, const CancelToken& cancel) {
+  if (calls <= 0) return absl::InvalidArgumentError("back-to-back loop needs calls > 0");
+  for (int64_t i = 0; i < warmup; ++i) {
+    if (cancel.cancelled()) return absl::CancelledError("cancelled");
+    if (absl::Status s = ws.Enqueue(op, nullptr); !s.ok()) return s;
+  }
+  if (absl::Status s = ws.Mark(0); !s.ok()) return s;
+  for (int64_t i = 0; i < calls; ++i) {
+    if (cancel.cancelled()) {
+      (void)ws.Synchronize();
+      return absl::CancelledError("cancelled");
+    }
+    if (absl::Status s = ws.Enqueue(op, nullptr); !s.ok()) return s;
+  }
+  if (absl::Status s = ws.Mark(1); !s.ok()) return s;
+  if (absl::Status s = ws.Synchronize(); !s.ok()) return s;
+  absl::StatusOr<double> ms = ws.ElapsedMs(0, 1);
+  if (!ms.ok()) return ms.status();
+  return *ms / static_cast<double>(calls);
+}
+
 }  // namespace switchback

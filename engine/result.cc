@@ -17,7 +17,7 @@ void ComputeTotals(ConfigResult& result) {
         complete = false;
         break;
       }
-      sum += op.summary.mean;
+      sum += op.FlatMs();
     }
     result.totals[t] = complete ? std::optional<double>(sum) : std::nullopt;
   }
@@ -35,7 +35,7 @@ std::string ToJsonLine(const ConfigResult& result) {
   line["switch"] = c.switch_mode;
   for (Op op : kAllOps) {
     const OpResult& r = result.at(op);
-    if (r.measured) line[std::string(OpName(op))] = r.summary.mean;
+    if (r.measured) line[std::string(OpName(op))] = r.FlatMs();
   }
   for (size_t t = 0; t < kTotals.size(); ++t) {
     if (result.totals[t]) line[std::string(kTotals[t].name)] = *result.totals[t];
@@ -73,7 +73,12 @@ std::string ToJsonLine(const ConfigResult& result) {
     o = {{"count", s.count}, {"mean", s.mean}, {"median", s.median}, {"min", s.min},
          {"max", s.max},     {"stddev", s.stddev}, {"p05", s.p05}, {"p95", s.p95},
          {"cv", s.cv}};
+    if (r.back_to_back_ms) o["back_to_back_mean"] = *r.back_to_back_ms;
     if (c.measure.stop.adaptive) o["converged"] = r.converged;
+    if (r.after && r.after->available) {
+      o["sm_clock_mhz_after"] = r.after->sm_clock_mhz;
+      o["power_w_after"] = r.after->power_w;
+    }
     variants[std::string(OpName(op))] = r.variant;
   }
   line["stats"] = std::move(stats);
@@ -93,7 +98,7 @@ std::string ToJsonLine(const ConfigResult& result) {
     for (Op op : kAllOps) {
       const OpResult& r = result.at(op);
       if (!r.measured) continue;
-      const OpRate rate = RateOf(op, c, r.summary.mean, *result.ceilings);
+      const OpRate rate = RateOf(op, c, r.FlatMs(), *result.ceilings);
       roofline[std::string(OpName(op))] = {
           {"value", rate.value}, {"unit", rate.unit}, {"fraction", rate.fraction}};
     }

@@ -15,12 +15,21 @@ namespace switchback {
 
 struct OpResult {
   bool measured = false;
-  Summary summary;  // summary.mean is the flat key's value (ms)
+  Summary summary;  // of the per-call samples (ms)
+  // Original mode, short ops: the mean per call without marks between calls
+  // (engine/measure.h, kBackToBackBelowMs).
+  std::optional<double> back_to_back_ms;
   std::string variant;
   bool converged = true;  // adaptive sampling reached its target
   bool verified = false;  // checked against the CPU reference (engine/verify.h)
   double max_error = 0;
   double tolerance = 0;
+  // The device right after the op's timed calls (before verification), where it reports
+  // telemetry: the clock a long op ran at under the power cap, for rates per clock.
+  std::optional<TelemetrySample> after;
+
+  // The flat key's value (ms): the back-to-back mean where measured, else the samples' mean.
+  double FlatMs() const { return back_to_back_ms.value_or(summary.mean); }
 };
 
 struct ConfigResult {
@@ -48,7 +57,7 @@ void ComputeTotals(ConfigResult& result);
 // the 13 op means, time_standard, time_rowwise, time_global (as the original), then extras:
 // speedup_rowwise_pct, speedup_global_pct, seed, dim, mode, unit, backend, device, driver_version,
 // cuda_version, adaptive, stats {op: {count, mean, median, min, max, stddev, p05, p95, cv[,
-// converged]}}, variants {op: name}, verification {op: {max_error, tolerance}} (ops that were
+// back_to_back_mean][, converged][, sm_clock_mhz_after, power_w_after]}}, variants {op: name}, verification {op: {max_error, tolerance}} (ops that were
 // checked),
 // throttled, shared, unstable [op names], attempts, telemetry {...}, error (only when set). Ops not measured are absent, never zero.
 std::string ToJsonLine(const ConfigResult& result);

@@ -57,6 +57,7 @@ ConfigResult RunAttempt(Backend& backend, const Config& config, const CancelToke
       continue;
     }
     OpResult& r = result.at(op);
+    r.after = backend.SampleTelemetry();
     if (config.verify) {
       absl::StatusOr<Verification> v = verifier.Check(op);
       if (!v.ok()) {
@@ -74,6 +75,7 @@ ConfigResult RunAttempt(Backend& backend, const Config& config, const CancelToke
     }
     r.measured = true;
     r.summary = Summarize(samples->samples_ms);
+    r.back_to_back_ms = samples->back_to_back_ms;
     r.variant = std::move(samples->variant);
     r.converged = samples->converged;
   }

@@ -29,6 +29,7 @@ class SyntheticWorkspace : public ConfigWorkspace {
     return absl::OkStatus();
   }
   absl::Status Mark(int slot) override {
+    now_ += mark_cost_;  // what an event between two kernels costs the device
     if (static_cast<size_t>(slot) >= marks_.size()) marks_.resize(slot + 1);
     marks_[slot] = now_;
     return absl::OkStatus();
@@ -58,6 +59,7 @@ class SyntheticWorkspace : public ConfigWorkspace {
   std::vector<double> durations_;
   std::vector<double> marks_;
   double now_ = 0;
+  double mark_cost_ = 0;
   int64_t calls_ = 0, flushes_ = 0, captured_ = 0;
   bool capturing_ = false;
 };
@@ -83,6 +85,46 @@ TEST(MeasureTest, OriginalIsWarmupThenRepeatBackToBack) {
   ASSERT_EQ(out->samples_ms.size(), 8u);
   for (int i = 0; i < 8; ++i) EXPECT_NEAR(out->samples_ms[i], ws.durations_[4 + i], 1e-9);
   EXPECT_EQ(out->variant, "synthetic");
+}
+
+TEST(MeasureTest, ShortOpsGetABackToBackMeanWithoutTheMarksCost) {
+  SyntheticWorkspace ws([] { return 0.010; });
+  ws.mark_cost_ = 0.002;
+  CancelToken cancel;
+  MeasureOptions options;
+  options.min_warmup_ms = 0.05;  // rounds of 1, 2, 4 calls: 7 calls, ~0.012 ms each
+  auto out = Measure(ws, Op::kWQuantizeGlobal, 8, options, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(out->back_to_back_ms.has_value());
+  EXPECT_NEAR(*out->back_to_back_ms, (8 * 0.010 + 0.002) / 8, 1e-12);  // one mark in 8 calls
+  ASSERT_EQ(out->samples_ms.size(), 8u);
+  for (double v : out->samples_ms) EXPECT_NEAR(v, 0.012, 1e-12);  // each pays one mark
+  // Clock warm-up, SPEC's warm-up, the back-to-back loop (SPEC's), the marked loop.
+  EXPECT_EQ(ws.calls_, 7 + 4 + 8 + 8);
+  // Adaptive sampling keeps the mean of its samples as the flat key.
+  options.stop.adaptive = true;
+  auto adaptive = Measure(ws, Op::kWQuantizeGlobal, 8, options, cancel);
+  ASSERT_TRUE(adaptive.ok()) << adaptive.status();
+  EXPECT_FALSE(adaptive->back_to_back_ms.has_value());
+}
+
+TEST(MeasureTest, LongOpsAndOtherModesKeepTheSamplesMean) {
+  SyntheticWorkspace slow([] { return kBackToBackBelowMs; });
+  CancelToken cancel;
+  MeasureOptions warm;
+  warm.min_warmup_ms = 0.5;
+  auto out = Measure(slow, Op::kStandardFwd, 8, warm, cancel);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_FALSE(out->back_to_back_ms.has_value());
+  EXPECT_EQ(slow.calls_, 1 + 12);
+  for (MeasureMode mode : {MeasureMode::kCold, MeasureMode::kGraph}) {
+    SyntheticWorkspace fast([] { return 0.010; });
+    MeasureOptions options = warm;
+    options.mode = mode;
+    auto o = Measure(fast, Op::kWQuantizeGlobal, 8, options, cancel);
+    ASSERT_TRUE(o.ok()) << o.status();
+    EXPECT_FALSE(o->back_to_back_ms.has_value()) << ModeName(mode);
+  }
 }
 
 TEST(MeasureTest, ClockWarmUpRunsUntilTheDeviceSpentTheMinimum) {

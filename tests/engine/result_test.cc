@@ -62,6 +62,43 @@ TEST(ResultTest, TotalsFollowSpec) {
                                      mean(Op::kGlobalBwd));
 }
 
+// Where a back-to-back mean was measured it is the flat key, the totals and the rate; the
+// per-call samples' statistics stay beside it.
+TEST(ResultTest, BackToBackMeanIsTheFlatKey) {
+  ConfigResult r = FullResult();
+  OpResult& w = r.at(Op::kWQuantizeGlobal);
+  const double samples_mean = w.summary.mean;
+  w.back_to_back_ms = samples_mean - 0.0625;
+  const double global_before = *r.totals[2];
+  ComputeTotals(r);
+  EXPECT_DOUBLE_EQ(*r.totals[2], global_before - 0.0625);
+  EXPECT_DOUBLE_EQ(*r.totals[1], *FullResult().totals[1]);  // rowwise does not use it
+  const auto j = nlohmann::json::parse(ToJsonLine(r));
+  EXPECT_DOUBLE_EQ(j["w_quantize_global"].get<double>(), samples_mean - 0.0625);
+  EXPECT_DOUBLE_EQ(j["stats"]["w_quantize_global"]["mean"].get<double>(), samples_mean);
+  EXPECT_DOUBLE_EQ(j["stats"]["w_quantize_global"]["back_to_back_mean"].get<double>(),
+                   samples_mean - 0.0625);
+  EXPECT_FALSE(j["stats"]["w_quantize_rowwise"].contains("back_to_back_mean"));
+  EXPECT_DOUBLE_EQ(j["time_global"].get<double>(), global_before - 0.0625);
+}
+
+// The clock and power read right after an op's timed calls go beside its statistics, and
+// only where the device reported them.
+TEST(ResultTest, TelemetryAfterEachOpGoesIntoItsStats) {
+  ConfigResult r = FullResult();
+  TelemetrySample busy;
+  busy.available = true;
+  busy.sm_clock_mhz = 1410;
+  busy.power_w = 696.5;
+  r.at(Op::kRowwiseFwd).after = busy;
+  r.at(Op::kGlobalFwd).after = TelemetrySample{};  // NVML unavailable
+  const auto j = nlohmann::json::parse(ToJsonLine(r));
+  EXPECT_EQ(j["stats"]["rowwise_fwd"]["sm_clock_mhz_after"].get<int>(), 1410);
+  EXPECT_DOUBLE_EQ(j["stats"]["rowwise_fwd"]["power_w_after"].get<double>(), 696.5);
+  EXPECT_FALSE(j["stats"]["global_fwd"].contains("sm_clock_mhz_after"));
+  EXPECT_FALSE(j["stats"]["standard_fwd"].contains("sm_clock_mhz_after"));
+}
+
 // The original's keys come first, in its order, with its types; extras follow.
 TEST(ResultTest, LineKeysOrderAndTypesMatchTheOriginal) {
   const std::string line = ToJsonLine(FullResult());
