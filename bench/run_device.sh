@@ -5,12 +5,15 @@
 #   sweep     switchback-server --gpu 0 and switchback-client sweep on loopback (SWEEP_ARGS)
 #   modes     a second original sweep, then cold and graph sweeps (MODES), one server
 #   torch     bench/torch_baselines.py on the same shapes, same run
+#   fp16      bench/fp16_interleaved.py: our fp16 products and torch.matmul alternately,
+#             same process and tensors (the bundle's lib/libswitchback_fp16.so)
 #   bench     the int8 GEMM variants' TOP/s on the sweep's shapes (bench/int8_gemm_bench,
 #             BENCH_ARGS names the variants), then the quantizers on the weight shapes
-#             (bench/quantize_bench)
+#             (bench/quantize_bench) and where the weight quantizers' time goes
+#             (bench/quantize_timeline); SM clock and power are logged meanwhile
 #   report    bench/report.py over the sweep and torch results
-# Results go to $OUT (default ./out); per-test and sanitizer logs into $OUT/logs.tar.gz
-# (the device tool brings back at most 8 files).
+# Results go to $OUT (default ./out); server, client, per-test and sanitizer logs into
+# $OUT/logs.tar.gz (the device tool brings back at most 8 files).
 #
 #   BUNDLE=.bundle/switchback OUT=/tmp/out bench/run_device.sh tests sweep torch report
 set -uo pipefail
@@ -51,18 +54,18 @@ for step in "${steps[@]}"; do
       done | tee -a "$OUT/tests.txt"
       ;;
     sweep)
-      "$BUNDLE/bin/switchback-server" --gpu 0 --listen "127.0.0.1:$PORT" >"$OUT/server.log" 2>&1 &
+      "$BUNDLE/bin/switchback-server" --gpu 0 --listen "127.0.0.1:$PORT" >"$LOGS/server.log" 2>&1 &
       pid=$!
       for _ in $(seq 300); do
-        "$BUNDLE/bin/switchback-client" info --server "127.0.0.1:$PORT" >"$OUT/info.txt" 2>&1 && break
+        "$BUNDLE/bin/switchback-client" info --server "127.0.0.1:$PORT" >"$LOGS/info.txt" 2>&1 && break
         sleep 0.2
       done
       start=$(date +%s)
       # shellcheck disable=SC2086
       "$BUNDLE/bin/switchback-client" sweep --server "127.0.0.1:$PORT" --out "$OUT/ours.jsonl" ${SWEEP_ARGS:-} \
-        2>"$OUT/client.log" || status=1
+        2>"$LOGS/client.log" || status=1
       echo "sweep: $(wc -l <"$OUT/ours.jsonl") lines in $(( $(date +%s) - start )) s"
-      tail -n 70 "$OUT/client.log"
+      tail -n 70 "$LOGS/client.log"
       kill -TERM $pid; wait $pid
       echo "server exit: $?"
       ;;
@@ -85,12 +88,33 @@ for step in "${steps[@]}"; do
       ;;
     torch)
       # shellcheck disable=SC2086
-      python3 bench/torch_baselines.py --out "$OUT/torch.jsonl" ${TORCH_ARGS:-} 2>"$OUT/torch.log" || status=1
+      python3 bench/torch_baselines.py --out "$OUT/torch.jsonl" ${TORCH_ARGS:-} 2>"$LOGS/torch.log" || status=1
       echo "torch: $(wc -l <"$OUT/torch.jsonl") lines"
       ;;
+    fp16)
+      # shellcheck disable=SC2086
+      python3 bench/fp16_interleaved.py --lib "$BUNDLE/lib/libswitchback_fp16.so" \
+        --out "$OUT/fp16.jsonl" ${FP16_ARGS:-} 2>&1 | tee "$LOGS/fp16.log" || status=1
+      echo "fp16: $(wc -l <"$OUT/fp16.jsonl") lines"
+      ;;
     bench)
+      nvidia-smi --query-gpu=clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits \
+        -lms 100 >"$LOGS/clocks_int8_bench.csv" 2>/dev/null &
+      smi=$!
+      # shellcheck disable=SC2086
       "$BUNDLE/bin/int8_gemm_bench" ${BENCH_ARGS:-} | tee "$OUT/bench.txt" || status=1
+      kill $smi 2>/dev/null
+      python3 - "$LOGS/clocks_int8_bench.csv" <<'PY' | tee -a "$OUT/bench.txt"
+import statistics, sys
+rows = [[float(v) for v in l.split(",")] for l in open(sys.argv[1]) if l.strip() and "[" not in l]
+busy = [r for r in rows if r[1] > 300]  # samples while a GEMM ran (power above idle)
+if busy:
+    c, p = [r[0] for r in busy], [r[1] for r in busy]
+    print(f"during the int8 bench ({len(busy)} samples above 300 W): SM clock {min(c):.0f}-{max(c):.0f} MHz "
+          f"(median {statistics.median(c):.0f}), power {min(p):.0f}-{max(p):.0f} W (median {statistics.median(p):.0f})")
+PY
       "$BUNDLE/bin/quantize_bench" | tee -a "$OUT/bench.txt" || status=1
+      "$BUNDLE/bin/quantize_timeline" | tee -a "$OUT/bench.txt" || status=1
       ;;
     report)
       python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" >"$OUT/report.md" || status=1

@@ -4,8 +4,9 @@
 For each configuration of the default sweep (SPEC.md): torch.matmul fp16 for the three
 standard products (cuBLAS), torch._int_mm int8 -> int32 for the two int8 product shapes
 (cuBLASLt, no dequantization), torch._scaled_mm fp8 e4m3 with row-wise scales -> fp16
-(cuBLASLt). Timing as ours: repeat // 2 warm-up calls, then `repeat` calls back to back
-with CUDA events between consecutive calls; mean and median in ms. One JSON line per config.
+(cuBLASLt). Timing as ours (bench/timing.py): repeat // 2 warm-up calls, `repeat` calls
+with CUDA events between consecutive calls (median), and for ops under 1 ms a loop with
+events at its ends only (the mean). One JSON line per config.
 
     python3 bench/torch_baselines.py --out torch.jsonl [--dims 1024,4096] [--repeat 64]
 """
@@ -15,20 +16,7 @@ import sys
 
 import torch
 
-
-def time_op(fn, repeat):
-    for _ in range(repeat // 2):
-        fn()
-    events = [torch.cuda.Event(enable_timing=True) for _ in range(repeat + 1)]
-    events[0].record()
-    for i in range(repeat):
-        fn()
-        events[i + 1].record()
-    torch.cuda.synchronize()
-    samples = sorted(events[i].elapsed_time(events[i + 1]) for i in range(repeat))
-    mean = sum(samples) / repeat
-    median = samples[repeat // 2] if repeat % 2 else 0.5 * (samples[repeat // 2 - 1] + samples[repeat // 2])
-    return mean, median
+from timing import time_op  # bench/timing.py: the daemon's original-mode timing
 
 
 def main():
@@ -74,7 +62,7 @@ def main():
                     gf, wtf.t(), scale_a=sa, scale_b=sbb, out_dtype=torch.float16)
                 for name, fn in ops.items():
                     try:
-                        mean, median = time_op(fn, args.repeat)
+                        mean, median, _ = time_op(fn, args.repeat)
                         line[name] = mean
                         line[name + "_median"] = median
                     except Exception as e:  # keep going: one unsupported op is not the run

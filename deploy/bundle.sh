@@ -21,7 +21,8 @@ shift $((OPTIND - 1))
 bins=("$@")
 if [ ${#bins[@]} -eq 0 ]; then
   for f in "$build"/server/switchback-server "$build"/client/switchback-client \
-           "$build"/tests/*/*_test "$build"/bench/int8_gemm_bench "$build"/bench/quantize_bench; do
+           "$build"/tests/*/*_test "$build"/bench/int8_gemm_bench "$build"/bench/quantize_bench \
+           "$build"/bench/quantize_timeline; do
     [ -x "$f" ] && bins+=("$f")
   done
 fi
@@ -38,5 +39,12 @@ for b in "${bins[@]}"; do
     if ! [[ $name =~ $system_lib ]]; then cp -Ln "$path" "$dest/lib/$name" 2>/dev/null || true; fi
   done
 done
+# Our fp16 runner as a library for bench/fp16_interleaved.py (ctypes), beside its libraries.
+if [ -f "$build/bench/libswitchback_fp16.so" ]; then
+  cp -L "$build/bench/libswitchback_fp16.so" "$dest/lib/"
+  ldd "$build/bench/libswitchback_fp16.so" | awk '/=> \// {print $1, $3}' | while read -r name path; do
+    if ! [[ $name =~ $system_lib ]]; then cp -Ln "$path" "$dest/lib/$name" 2>/dev/null || true; fi
+  done
+fi
 # Tests read fixtures from the source tree; scripts find the bundle root from here.
 echo "bundle: $(ls "$dest/bin" | wc -l) binaries, $(ls "$dest/lib" | wc -l) libraries, $(du -sh "$dest" | cut -f1) in $dest"

@@ -1,0 +1,53 @@
+// A C entry point to our cuBLASLt fp16 runner (kernels/cuda/gemm_fp16.h), so that
+// bench/fp16_interleaved.py can time it and torch.matmul in one process, on the same
+// tensors and stream, alternately: two sweeps minutes apart differ by more than the 3%
+// the comparison is about. Not part of the server.
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "kernels/cuda/gemm_fp16.h"
+
+namespace {
+
+void CopyOut(const std::string& s, char* out, int out_len) {
+  if (!out || out_len <= 0) return;
+  const size_t n = std::min(s.size(), static_cast<size_t>(out_len - 1));
+  std::memcpy(out, s.data(), n);
+  out[n] = '\0';
+}
+
+}  // namespace
+
+extern "C" {
+
+// C [m,n] = op(A) op(B), row-major fp16, fp32 accumulation (ta, tb: 1 = transposed).
+// Returns 0, or -1 with the error in `error`; `variant` gets the cuBLASLt algorithm.
+// One runner per process (its plan cache), created on the first call.
+int switchback_fp16_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const void* a,
+                         const void* b, void* c, void* stream, char* variant, int variant_len,
+                         char* error, int error_len) {
+  using switchback::Transpose;
+  static std::unique_ptr<switchback::cuda::GemmFp16Runner> runner;
+  if (!runner) {
+    auto created = switchback::cuda::GemmFp16Runner::Create();
+    if (!created.ok()) {
+      CopyOut(std::string(created.status().message()), error, error_len);
+      return -1;
+    }
+    runner = std::move(*created);
+  }
+  std::string name;
+  absl::Status s = runner->Run(ta ? Transpose::kYes : Transpose::kNo, tb ? Transpose::kYes : Transpose::kNo,
+                               m, n, k, static_cast<const __half*>(a), static_cast<const __half*>(b),
+                               static_cast<__half*>(c), static_cast<cudaStream_t>(stream), &name);
+  if (!s.ok()) {
+    CopyOut(std::string(s.message()), error, error_len);
+    return -1;
+  }
+  CopyOut(name, variant, variant_len);
+  return 0;
+}
+
+}  // extern "C"
