@@ -94,8 +94,8 @@ for step in "${steps[@]}"; do
     fp16)
       # shellcheck disable=SC2086
       python3 bench/fp16_interleaved.py --lib "$BUNDLE/lib/libswitchback_fp16.so" \
-        --out "$OUT/fp16.jsonl" ${FP16_ARGS:-} 2>&1 | tee "$LOGS/fp16.log" || status=1
-      echo "fp16: $(wc -l <"$OUT/fp16.jsonl") lines"
+        --out "$OUT/fp16_vs_torch.jsonl" ${FP16_ARGS:-} 2>&1 | tee "$LOGS/fp16.log" || status=1
+      echo "fp16: $(wc -l <"$OUT/fp16_vs_torch.jsonl") lines"
       ;;
     bench)
       nvidia-smi --query-gpu=clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits \

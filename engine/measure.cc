@@ -31,10 +31,11 @@ absl::StatusOr<MeasureMode> ParseMode(absl::string_view name) {
 // 6-us weight quantization last 0.2 ms: on the H100 such ops measured 2-4x slow right
 // after the largest configs' verification. So calls run, untimed, until the device spent
 // `min_ms` on them, timed by the workspace's own clock (events on a GPU).
-// Returns the mean time per call of those calls (0 when none ran).
+// Returns the time per call of the last (warmest) round, 0 when none ran; the first call
+// may include one-time work (a cuBLASLt plan's tuning).
 absl::StatusOr<double> WarmUp(ConfigWorkspace& ws, Op op, double min_ms, const CancelToken& cancel) {
-  double spent = 0;
-  int64_t calls = 1, total_calls = 0;
+  double spent = 0, per_call = 0;
+  int64_t calls = 1;
   for (int round = 0; spent < min_ms && round < 64; ++round, calls = std::min<int64_t>(2 * calls, 4096)) {
     if (cancel.cancelled()) return absl::CancelledError("cancelled");
     if (absl::Status s = ws.Mark(0); !s.ok()) return s;
@@ -46,9 +47,9 @@ absl::StatusOr<double> WarmUp(ConfigWorkspace& ws, Op op, double min_ms, const C
     absl::StatusOr<double> ms = ws.ElapsedMs(0, 1);
     if (!ms.ok()) return ms.status();
     spent += *ms;
-    total_calls += calls;
+    per_call = *ms / static_cast<double>(calls);
   }
-  return total_calls > 0 ? spent / static_cast<double>(total_calls) : 0.0;
+  return per_call;
 }
 
 absl::StatusOr<OpSamples> Measure(ConfigWorkspace& ws, Op op, int64_t repeat,
