@@ -4,6 +4,8 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,18 +23,22 @@ __global__ void FillScales(__half* p, int64_t n) {
     p[i] = __float2half(1.0f + (i % 7) * 0.25f);
 }
 
-// Usage: int8_gemm_bench [variant ...]; "mma_sync" is the portable kernel, the others are
-// sm90 variant names with an optional schedule suffix, e.g. coop_128x256/s8 (see
-// kernels/cuda/sm90/int8_gemm_sm90.h).
+// Usage: int8_gemm_bench [--shape M N K] [variant ...]; "mma_sync" is the portable kernel,
+// the others are sm90 variant names with an optional schedule suffix, e.g. coop_128x256/s8
+// (see kernels/cuda/sm90/int8_gemm_sm90.h). --shape times one shape (e.g. under ncu).
 int main(int argc, char** argv) {
-  const int64_t shapes[][3] = {{8192, 4096, 1024},   {8192, 1024, 4096},   {32768, 4096, 1024},
-                               {32768, 1024, 4096},  {65536, 8192, 2048},  {65536, 2048, 8192},
-                               {131072, 16384, 4096}, {131072, 4096, 16384}, {16384, 5120, 1280},
-                               {16384, 6656, 1664},  {65536, 6656, 1664},  {65536, 5632, 1408},
-                               {65536, 1280, 5120},  {65536, 1664, 6656},  {131072, 2048, 8192},
-                               {65536, 4096, 16384}};
+  std::vector<std::array<int64_t, 3>> shapes = {
+      {8192, 4096, 1024},    {8192, 1024, 4096},    {32768, 4096, 1024}, {32768, 1024, 4096},
+      {65536, 8192, 2048},   {65536, 2048, 8192},   {131072, 16384, 4096}, {131072, 4096, 16384},
+      {16384, 5120, 1280},   {16384, 6656, 1664},   {65536, 6656, 1664}, {65536, 5632, 1408},
+      {65536, 1280, 5120},   {65536, 1664, 6656},   {131072, 2048, 8192}, {65536, 4096, 16384}};
+  int first_name = 1;
+  if (argc > 4 && std::string(argv[1]) == "--shape") {
+    shapes = {{std::atoll(argv[2]), std::atoll(argv[3]), std::atoll(argv[4])}};
+    first_name = 5;
+  }
   std::vector<std::string> names = {"mma_sync", "coop_128x256", "pingpong_128x128"};
-  if (argc > 1) names.assign(argv + 1, argv + argc);
+  if (argc > first_name) names.assign(argv + first_name, argv + argc);
   const int kVariants = static_cast<int>(names.size());
   std::printf("%8s %6s %6s", "M", "N", "K");
   for (const std::string& name : names) std::printf(" %17s", name.c_str());
