@@ -1,6 +1,5 @@
 #include "kernels/cuda/gemm_fp16.h"
 
-#include <algorithm>
 #include <map>
 #include <vector>
 #include <tuple>
@@ -32,14 +31,12 @@ struct Plan {
 
 constexpr size_t kWorkspaceBytes = size_t{32} << 20;
 // The heuristic's first choice is off by up to 6% against torch.matmul on some of the
-// sweep's shapes (measured on the H100), and so was the fastest of its top 6 timed once
-// with 3 calls each (torch.matmul, interleaved with ours in one process: 14 of 180 products
-// 3.5-7% faster, bit-identical outputs). So the first call, a warm-up call and never a timed
-// one, times the top kCandidates on its own buffers in kRounds interleaved rounds (a clock
-// drift hits every candidate alike) and keeps the one with the fastest round.
-constexpr int kCandidates = 12;
-constexpr int kRounds = 2;
-constexpr int kCallsPerRound = 2;
+// sweep's shapes (measured on the H100); timing its top candidates once, on the first call's
+// own buffers, picks the fastest. The first call is a warm-up call, never a timed one.
+// Tried on the H100 (bench/fp16_interleaved.py, docs/BENCHMARKS.md): the top 12 in two
+// interleaved rounds of 2 calls was worse (161 vs 163 of 177 products within 3% of
+// torch.matmul, worst 0.88 vs 0.93) and ran a cuBLAS kernel that racecheck flags.
+constexpr int kCandidates = 6;
 
 std::string AlgoName(const cublasLtMatmulAlgo_t& algo) {
   int id = 0, tile = 0, stages = 0;
@@ -139,25 +136,22 @@ absl::Status GemmFp16Runner::Run(Transpose ta, Transpose tb, int64_t m, int64_t 
     cudaEvent_t start, stop;
     SB_CUDA_CHECK(cudaEventCreate(&start));
     SB_CUDA_CHECK(cudaEventCreate(&stop));
-    std::vector<float> best_ms(p.algos.size(), 1e30f);
-    std::vector<bool> usable(p.algos.size());
-    for (size_t i = 0; i < p.algos.size(); ++i) usable[i] = call(p.algos[i]) == CUBLAS_STATUS_SUCCESS;  // warm-up
-    for (int round = 0; round < kRounds; ++round) {
-      for (size_t i = 0; i < p.algos.size(); ++i) {
-        if (!usable[i]) continue;
-        cudaEventRecord(start, stream);
-        for (int r = 0; r < kCallsPerRound; ++r) call(p.algos[i]);
-        cudaEventRecord(stop, stream);
-        float ms = 0;
-        if (cudaEventSynchronize(stop) == cudaSuccess && cudaEventElapsedTime(&ms, start, stop) == cudaSuccess) {
-          best_ms[i] = std::min(best_ms[i], ms);
-        }
+    float best_ms = 1e30f;
+    size_t best = 0;
+    for (size_t i = 0; i < p.algos.size(); ++i) {
+      if (call(p.algos[i]) != CUBLAS_STATUS_SUCCESS) continue;  // warm-up; skip what fails
+      cudaEventRecord(start, stream);
+      for (int r = 0; r < 3; ++r) call(p.algos[i]);
+      cudaEventRecord(stop, stream);
+      float ms = 0;
+      if (cudaEventSynchronize(stop) == cudaSuccess && cudaEventElapsedTime(&ms, start, stop) == cudaSuccess &&
+          ms < best_ms) {
+        best_ms = ms;
+        best = i;
       }
     }
     cudaEventDestroy(start);
     cudaEventDestroy(stop);
-    cudaGetLastError();  // a candidate that failed to launch is skipped, not an error of this call
-    const size_t best = static_cast<size_t>(std::min_element(best_ms.begin(), best_ms.end()) - best_ms.begin());
     p.algos = {p.algos[best]};
     p.variant = AlgoName(p.algos.front());
   }

@@ -46,8 +46,16 @@ TEST(RunnerTest, CpuBackendMeasuresEveryOp) {
     EXPECT_FALSE(o.variant.empty());
   }
   ASSERT_TRUE(r.totals[0].has_value());
-  // Ops this small (well under kBackToBackBelowMs) take their flat key from a back-to-back loop.
-  for (Op op : kAllOps) EXPECT_TRUE(r.at(op).back_to_back_ms.has_value()) << OpName(op);
+  // Ops this small take their flat key from a back-to-back loop where their warm-up calls
+  // ran under kBackToBackBelowMs; the CPU reference's thread start-up makes some ops longer
+  // than that on many cores (16 on the GPU host), but never the 32 x 48 x 128 products.
+  EXPECT_TRUE(r.at(Op::kStandardFwd).back_to_back_ms.has_value());
+  for (Op op : kAllOps) {
+    const OpResult& o = r.at(op);
+    if (o.back_to_back_ms) {
+      EXPECT_DOUBLE_EQ(o.FlatMs(), *o.back_to_back_ms) << OpName(op);
+    }
+  }
   EXPECT_DOUBLE_EQ(*r.totals[0], r.at(Op::kStandardFwd).FlatMs() + r.at(Op::kStandardGx).FlatMs() +
                                      r.at(Op::kStandardGw).FlatMs());
   EXPECT_EQ(r.device.backend, "cpu");
