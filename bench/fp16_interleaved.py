@@ -4,7 +4,7 @@
 Two sweeps minutes apart differ per configuration by more than the 3% that the
 comparison is about (docs/BENCHMARKS.md: run-to-run spread), so each of the sweep's fp16
 products is timed here on the same tensors and stream, in the order torch, ours, ours,
-torch (a linear drift in clocks cancels), each with the daemon's timing (bench/timing.py).
+torch (a linear drift in clocks cancels), each with the daemon's timing (bench/baselines.py).
 Ours comes from the bundle's lib/libswitchback_fp16.so (bench/fp16_capi.cc) through
 ctypes. One JSON line per configuration, then a summary on stderr.
 
@@ -18,7 +18,7 @@ import sys
 
 import torch
 
-from timing import time_op
+from baselines import add_sweep_args, output, sweep, time_op
 
 PRODUCTS = ("fwd", "gw", "gx")
 
@@ -36,64 +36,51 @@ def load(lib_path):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lib", required=True)
-    p.add_argument("--dims", default="1024,1280,1408,1664,2048,4096")
-    p.add_argument("--batch-sizes", default="8192,16384,32768,65536,131072")
-    p.add_argument("--wm", type=int, default=4)
-    p.add_argument("--repeat", type=int, default=64)
-    p.add_argument("--out", default="-")
+    add_sweep_args(p)
     args = p.parse_args()
     gemm = load(args.lib)
-    out = sys.stdout if args.out == "-" else open(args.out, "w")
-    torch.manual_seed(0)
+    out = output(args)
     dev = "cuda"
     stream = ctypes.c_void_p(torch.cuda.current_stream().cuda_stream)
     variant = ctypes.create_string_buffer(128)
     error = ctypes.create_string_buffer(512)
     ratios = {p: [] for p in PRODUCTS}
-    for dim in map(int, args.dims.split(",")):
-        for batch in map(int, args.batch_sizes.split(",")):
-            for switch in (False, True):
-                din, dout = (dim, args.wm * dim) if not switch else (args.wm * dim, dim)
-                x = torch.randn(batch, din, device=dev, dtype=torch.float16)
-                g = torch.randn(batch, dout, device=dev, dtype=torch.float16)
-                w = torch.randn(dout, din, device=dev, dtype=torch.float16)
-                # (torch call, ours: ta, tb, m, n, k, a, b, output)
-                plans = {
-                    "fwd": (lambda: torch.matmul(x, w.t()), (0, 1, batch, dout, din, x, w)),
-                    "gw": (lambda: torch.matmul(g.t(), x), (1, 0, dout, din, batch, g, x)),
-                    "gx": (lambda: torch.matmul(g, w), (0, 0, batch, din, dout, g, w)),
-                }
-                line = {"batch_size": batch, "dim_in": din, "dim_out": dout, "switch": switch,
-                        "repeat": args.repeat, "device": torch.cuda.get_device_name(),
-                        "torch": torch.__version__, "order": "torch ours ours torch"}
-                for name, (theirs, (ta, tb, m, n, k, a, b)) in plans.items():
-                    c = torch.empty(m, n, device=dev, dtype=torch.float16)
+    for line, x, g, w in sweep(args):
+        batch, din, dout = line["batch_size"], line["dim_in"], line["dim_out"]
+        # (torch call, ours: ta, tb, m, n, k, a, b, output)
+        plans = {
+            "fwd": (lambda: torch.matmul(x, w.t()), (0, 1, batch, dout, din, x, w)),
+            "gw": (lambda: torch.matmul(g.t(), x), (1, 0, dout, din, batch, g, x)),
+            "gx": (lambda: torch.matmul(g, w), (0, 0, batch, din, dout, g, w)),
+        }
+        line["order"] = "torch ours ours torch"
+        for name, (theirs, (ta, tb, m, n, k, a, b)) in plans.items():
+            c = torch.empty(m, n, device=dev, dtype=torch.float16)
 
-                    def ours():
-                        if gemm(ta, tb, m, n, k, a.data_ptr(), b.data_ptr(), c.data_ptr(), stream,
-                                variant, 128, error, 512) != 0:
-                            raise RuntimeError(error.value.decode())
+            def ours():
+                if gemm(ta, tb, m, n, k, a.data_ptr(), b.data_ptr(), c.data_ptr(), stream,
+                        variant, 128, error, 512) != 0:
+                    raise RuntimeError(error.value.decode())
 
-                    t1 = time_op(theirs, args.repeat)[0]
-                    o1 = time_op(ours, args.repeat)[0]
-                    o2 = time_op(ours, args.repeat)[0]
-                    t2 = time_op(theirs, args.repeat)[0]
-                    ref = theirs().float()
-                    rel = ((c.float() - ref).abs().max() / ref.pow(2).mean().sqrt()).item()
-                    t, o = 0.5 * (t1 + t2), 0.5 * (o1 + o2)
-                    line[f"torch_{name}"] = t
-                    line[f"ours_{name}"] = o
-                    line[f"ratio_{name}"] = t / o  # > 1: ours faster
-                    line[f"ours_{name}_runs"] = [o1, o2]
-                    line[f"torch_{name}_runs"] = [t1, t2]
-                    line[f"variant_{name}"] = variant.value.decode()
-                    line[f"max_diff_over_rms_{name}"] = rel
-                    ratios[name].append(t / o)
-                    del c, ref
-                out.write(json.dumps(line) + "\n")
-                out.flush()
-                del x, g, w
-                torch.cuda.empty_cache()
+            t1 = time_op(theirs, args.repeat)[0]
+            o1 = time_op(ours, args.repeat)[0]
+            o2 = time_op(ours, args.repeat)[0]
+            t2 = time_op(theirs, args.repeat)[0]
+            ref = theirs().float()
+            rel = ((c.float() - ref).abs().max() / ref.pow(2).mean().sqrt()).item()
+            t, o = 0.5 * (t1 + t2), 0.5 * (o1 + o2)
+            line[f"torch_{name}"] = t
+            line[f"ours_{name}"] = o
+            line[f"ratio_{name}"] = t / o  # > 1: ours faster
+            line[f"ours_{name}_runs"] = [o1, o2]
+            line[f"torch_{name}_runs"] = [t1, t2]
+            line[f"variant_{name}"] = variant.value.decode()
+            line[f"max_diff_over_rms_{name}"] = rel
+            ratios[name].append(t / o)
+            del c, ref
+        out.write(json.dumps(line) + "\n")
+        out.flush()
+        del x, g, w, a, b, plans  # freed before the next config is allocated
     all_r = [r for v in ratios.values() for r in v]
     for name in PRODUCTS + ("all",):
         r = all_r if name == "all" else ratios[name]

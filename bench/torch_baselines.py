@@ -4,7 +4,7 @@
 For each configuration of the default sweep (SPEC.md): torch.matmul fp16 for the three
 standard products (cuBLAS), torch._int_mm int8 -> int32 for the two int8 product shapes
 (cuBLASLt, no dequantization), torch._scaled_mm fp8 e4m3 with row-wise scales -> fp16
-(cuBLASLt). Timing as ours (bench/timing.py): repeat // 2 warm-up calls, `repeat` calls
+(cuBLASLt). Timing as ours (bench/baselines.py): repeat // 2 warm-up calls, `repeat` calls
 with CUDA events between consecutive calls (median), and for ops under 1 ms a loop with
 events at its ends only (the mean). One JSON line per config.
 
@@ -12,65 +12,50 @@ events at its ends only (the mean). One JSON line per config.
 """
 import argparse
 import json
-import sys
 
 import torch
 
-from timing import time_op  # bench/timing.py: the daemon's original-mode timing
+from baselines import add_sweep_args, output, sweep, time_op
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--dims", default="1024,1280,1408,1664,2048,4096")
-    p.add_argument("--batch-sizes", default="8192,16384,32768,65536,131072")
-    p.add_argument("--wm", type=int, default=4)
-    p.add_argument("--repeat", type=int, default=64)
-    p.add_argument("--out", default="-")
+    add_sweep_args(p)
     args = p.parse_args()
-    out = sys.stdout if args.out == "-" else open(args.out, "w")
-    torch.manual_seed(0)
+    out = output(args)
     dev = "cuda"
-    for dim in map(int, args.dims.split(",")):
-        for batch in map(int, args.batch_sizes.split(",")):
-            for switch in (False, True):
-                din, dout = (dim, args.wm * dim) if not switch else (args.wm * dim, dim)
-                x = torch.randn(batch, din, device=dev, dtype=torch.float16)
-                g = torch.randn(batch, dout, device=dev, dtype=torch.float16)
-                w = torch.randn(dout, din, device=dev, dtype=torch.float16)
-                line = {"batch_size": batch, "dim_in": din, "dim_out": dout, "switch": switch,
-                        "repeat": args.repeat, "device": torch.cuda.get_device_name(),
-                        "torch": torch.__version__}
-                ops = {
-                    "torch_matmul_fwd": lambda: torch.matmul(x, w.t()),
-                    "torch_matmul_gw": lambda: torch.matmul(g.t(), x),
-                    "torch_matmul_gx": lambda: torch.matmul(g, w),
-                }
-                x8 = torch.randint(-127, 128, (batch, din), device=dev, dtype=torch.int8)
-                g8 = torch.randint(-127, 128, (batch, dout), device=dev, dtype=torch.int8)
-                w8 = torch.randint(-127, 128, (dout, din), device=dev, dtype=torch.int8)
-                wt8 = w8.t().contiguous()
-                ops["torch_int_mm_fwd"] = lambda: torch._int_mm(x8, w8.t())
-                ops["torch_int_mm_bwd"] = lambda: torch._int_mm(g8, wt8.t())
-                e4 = torch.float8_e4m3fn
-                xf, gf, wf, wtf = x.to(e4), g.to(e4), w.to(e4), w.t().contiguous().to(e4)
-                sa = torch.rand(batch, 1, device=dev, dtype=torch.float32)
-                sbf = torch.rand(1, dout, device=dev, dtype=torch.float32)
-                sbb = torch.rand(1, din, device=dev, dtype=torch.float32)
-                ops["torch_scaled_mm_fp8_fwd"] = lambda: torch._scaled_mm(
-                    xf, wf.t(), scale_a=sa, scale_b=sbf, out_dtype=torch.float16)
-                ops["torch_scaled_mm_fp8_bwd"] = lambda: torch._scaled_mm(
-                    gf, wtf.t(), scale_a=sa, scale_b=sbb, out_dtype=torch.float16)
-                for name, fn in ops.items():
-                    try:
-                        mean, median, _ = time_op(fn, args.repeat)
-                        line[name] = mean
-                        line[name + "_median"] = median
-                    except Exception as e:  # keep going: one unsupported op is not the run
-                        line[name + "_error"] = str(e).splitlines()[0][:200]
-                out.write(json.dumps(line) + "\n")
-                out.flush()
-                del x, g, w, x8, g8, w8, wt8, xf, gf, wf, wtf
-                torch.cuda.empty_cache()
+    for line, x, g, w in sweep(args):
+        batch, din, dout = line["batch_size"], line["dim_in"], line["dim_out"]
+        ops = {
+            "torch_matmul_fwd": lambda: torch.matmul(x, w.t()),
+            "torch_matmul_gw": lambda: torch.matmul(g.t(), x),
+            "torch_matmul_gx": lambda: torch.matmul(g, w),
+        }
+        x8 = torch.randint(-127, 128, (batch, din), device=dev, dtype=torch.int8)
+        g8 = torch.randint(-127, 128, (batch, dout), device=dev, dtype=torch.int8)
+        w8 = torch.randint(-127, 128, (dout, din), device=dev, dtype=torch.int8)
+        wt8 = w8.t().contiguous()
+        ops["torch_int_mm_fwd"] = lambda: torch._int_mm(x8, w8.t())
+        ops["torch_int_mm_bwd"] = lambda: torch._int_mm(g8, wt8.t())
+        e4 = torch.float8_e4m3fn
+        xf, gf, wf, wtf = x.to(e4), g.to(e4), w.to(e4), w.t().contiguous().to(e4)
+        sa = torch.rand(batch, 1, device=dev, dtype=torch.float32)
+        sbf = torch.rand(1, dout, device=dev, dtype=torch.float32)
+        sbb = torch.rand(1, din, device=dev, dtype=torch.float32)
+        ops["torch_scaled_mm_fp8_fwd"] = lambda: torch._scaled_mm(
+            xf, wf.t(), scale_a=sa, scale_b=sbf, out_dtype=torch.float16)
+        ops["torch_scaled_mm_fp8_bwd"] = lambda: torch._scaled_mm(
+            gf, wtf.t(), scale_a=sa, scale_b=sbb, out_dtype=torch.float16)
+        for name, fn in ops.items():
+            try:
+                mean, median, _ = time_op(fn, args.repeat)
+                line[name] = mean
+                line[name + "_median"] = median
+            except Exception as e:  # keep going: one unsupported op is not the run
+                line[name + "_error"] = str(e).splitlines()[0][:200]
+        out.write(json.dumps(line) + "\n")
+        out.flush()
+        del x, g, w, x8, g8, w8, wt8, xf, gf, wf, wtf  # freed before the next config is allocated
 
 
 if __name__ == "__main__":

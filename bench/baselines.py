@@ -1,0 +1,69 @@
+"""What the Python baselines share: the daemon's sweep (SPEC.md) and its original-mode
+timing (engine/measure*.cc).
+
+repeat // 2 untimed calls, then `repeat` calls with a CUDA event after each (per-call
+samples: mean, median); for ops under 1 ms per call a second loop of `repeat` calls with
+events at its ends only gives the flat mean, since an event between two kernels costs the
+GPU about 2 us (engine/measure.h, kBackToBackBelowMs). Ours and PyTorch's are timed alike.
+"""
+import sys
+
+import torch
+
+BACK_TO_BACK_BELOW_MS = 1.0
+
+
+def add_sweep_args(parser):
+    parser.add_argument("--dims", default="1024,1280,1408,1664,2048,4096")
+    parser.add_argument("--batch-sizes", default="8192,16384,32768,65536,131072")
+    parser.add_argument("--wm", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=64)
+    parser.add_argument("--out", default="-")
+
+
+def output(args):
+    return sys.stdout if args.out == "-" else open(args.out, "w")
+
+
+def sweep(args):
+    """Per configuration, in the daemon's order: (line, x, g, w), where line holds the keys
+    that name it and x, g, w are fp16 N(0, 1) on the GPU; freed after each."""
+    torch.manual_seed(0)
+    for dim in map(int, args.dims.split(",")):
+        for batch in map(int, args.batch_sizes.split(",")):
+            for switch in (False, True):
+                din, dout = (dim, args.wm * dim) if not switch else (args.wm * dim, dim)
+                x = torch.randn(batch, din, device="cuda", dtype=torch.float16)
+                g = torch.randn(batch, dout, device="cuda", dtype=torch.float16)
+                w = torch.randn(dout, din, device="cuda", dtype=torch.float16)
+                line = {"batch_size": batch, "dim_in": din, "dim_out": dout, "switch": switch,
+                        "repeat": args.repeat, "device": torch.cuda.get_device_name(),
+                        "torch": torch.__version__}
+                yield line, x, g, w
+                del x, g, w
+                torch.cuda.empty_cache()
+
+
+def time_op(fn, repeat):
+    """Returns (flat mean, per-call median, per-call mean) in ms."""
+    for _ in range(repeat // 2):
+        fn()
+    events = [torch.cuda.Event(enable_timing=True) for _ in range(repeat + 1)]
+    events[0].record()
+    for i in range(repeat):
+        fn()
+        events[i + 1].record()
+    torch.cuda.synchronize()
+    samples = sorted(events[i].elapsed_time(events[i + 1]) for i in range(repeat))
+    per_call_mean = sum(samples) / repeat
+    median = samples[repeat // 2] if repeat % 2 else 0.5 * (samples[repeat // 2 - 1] + samples[repeat // 2])
+    flat = per_call_mean
+    if per_call_mean < BACK_TO_BACK_BELOW_MS:
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(repeat):
+            fn()
+        end.record()
+        torch.cuda.synchronize()
+        flat = start.elapsed_time(end) / repeat
+    return flat, median, per_call_mean
