@@ -57,9 +57,10 @@ void ComputeTotals(ConfigResult& result);
 // the 13 op means, time_standard, time_rowwise, time_global (as the original), then extras:
 // speedup_rowwise_pct, speedup_global_pct, seed, dim, mode, unit, backend, device, driver_version,
 // cuda_version, adaptive, stats {op: {count, mean, median, min, max, stddev, p05, p95, cv[,
-// back_to_back_mean][, converged][, sm_clock_mhz_after, power_w_after]}}, variants {op: name}, verification {op: {max_error, tolerance}} (ops that were
-// checked),
-// throttled, shared, unstable [op names], attempts, telemetry {...}, error (only when set). Ops not measured are absent, never zero.
+// back_to_back_mean][, converged][, sm_clock_mhz_after, power_w_after]}}, variants {op: name},
+// verification {op: {max_error, tolerance}} (ops that were checked), throttled, shared,
+// unstable [op names], attempts, telemetry {...}, error (only when set). Ops not measured are
+// absent, never zero.
 std::string ToJsonLine(const ConfigResult& result);
 
 }  // namespace switchback
