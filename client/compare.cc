@@ -41,6 +41,8 @@ std::vector<Comparison> Compare(const std::vector<ResultRow>& a, const std::vect
                                : 0;
       const double bar = std::max(threshold, 2 * noise);
       c.verdict = c.ratio > 1 + bar ? "slower" : c.ratio < 1 / (1 + bar) ? "faster" : "same";
+      c.timing_differs = c.a_cv >= 0 && c.b_cv >= 0 &&
+                         ra.back_to_back.count(op) != rb.back_to_back.count(op);
       out.push_back(c);
     }
   }
@@ -54,13 +56,23 @@ void PrintComparison(const std::vector<Comparison>& rows, const std::string& a_n
   out << absl::StrFormat("%7s %6s %6s %6s  %-30s %10s %7s %10s %7s %7s  %s\n", "batch", "din",
                          "dout", "switch", "op", "a ms", "a cv", "b ms", "b cv", "ratio", "verdict");
   std::map<std::string, std::pair<double, int>> log_sum;
+  int differing = 0;
   for (const Comparison& c : rows) {
-    out << absl::StrFormat("%7d %6d %6d %6s  %-30s %10.4f %7s %10.4f %7s %7.3f  %s\n",
+    out << absl::StrFormat("%7d %6d %6d %6s  %-30s %10.4f %7s %10.4f %7s %7.3f  %s%s\n",
                            c.batch_size, c.dim_in, c.dim_out, c.switch_mode ? "on" : "off", c.op,
-                           c.a_ms, cv(c.a_cv), c.b_ms, cv(c.b_cv), c.ratio, c.verdict);
+                           c.a_ms, cv(c.a_cv), c.b_ms, cv(c.b_cv), c.ratio, c.verdict,
+                           c.timing_differs ? " *" : "");
+    differing += c.timing_differs;
     auto& [sum, n] = log_sum[c.op];
     sum += std::log(c.ratio);
     ++n;
+  }
+  if (differing > 0) {
+    out << absl::StrFormat(
+        "# * %d rows: one side timed the op back to back, the other with an event after each "
+        "call (about 2 us per call on a GPU); part of their ratio is the method "
+        "(docs/MEASUREMENT.md)\n",
+        differing);
   }
   out << "\n# geometric mean ratio per op\n";
   for (const auto& [op, s] : log_sum) {

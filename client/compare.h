@@ -21,6 +21,10 @@ struct Comparison {
   // "slower" or "faster" when the change exceeds max(threshold, 2 x the combined noise),
   // else "same".
   std::string verdict;
+  // Both sides carry statistics but timed the op differently: one back to back, the other
+  // with an event per call (about 2 us per call on a GPU, docs/MEASUREMENT.md), so part of
+  // the ratio is the method, not the code.
+  bool timing_differs = false;
 };
 
 // Matches configurations by (batch_size, dim_in, dim_out, switch); ops present on both sides.

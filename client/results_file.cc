@@ -64,6 +64,7 @@ absl::StatusOr<ResultRow> ParseResultLine(absl::string_view line) {
       if (!it->is_object()) continue;
       auto cv = it->find("cv");
       if (cv != it->end() && cv->is_number()) row.cv[it.key()] = cv->get<double>();
+      if (it->contains("back_to_back_mean")) row.back_to_back.insert(it.key());
     }
   }
   for (const auto* keys : {&OpKeys(), &TotalKeys()}) {

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ResultRow {
   std::string device;                   // empty for the published bitsandbytes files
   std::string mode;                     // "original" when absent
   std::map<std::string, double> cv;     // per op coefficient of variation, when the line has stats
+  // Ops whose flat key came from a loop with events at its two ends only
+  // (stats.{op}.back_to_back_mean; docs/MEASUREMENT.md), not from an event per call.
+  std::set<std::string> back_to_back;
   bool throttled = false;
   bool shared = false;
 

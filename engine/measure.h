@@ -29,8 +29,9 @@ struct OpSamples {
 // A mark between two calls costs the GPU about 2 us (H100: an 8 MB weight quantization
 // at 11.4 us per call with a mark after each call, 9.7 us without), which SPEC's loop
 // never paid. In the original mode, an op whose clock warm-up calls averaged under this
-// many ms is timed by SPEC's loop with marks at its ends only (the flat key), then once
-// more with a mark after each call (the statistics). Longer ops pay under 0.2%.
+// many ms is timed by SPEC's warm-up and loop with marks at its ends only (the flat key),
+// then by SPEC's warm-up and loop with a mark after each call (the statistics). Longer ops
+// pay under 0.2%.
 inline constexpr double kBackToBackBelowMs = 1.0;
 
 // One batch of `repeat` samples in a mode, after `warmup` untimed calls (graph mode: one

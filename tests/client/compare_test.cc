@@ -40,6 +40,21 @@ TEST(CompareTest, VerdictsRespectNoise) {
   EXPECT_EQ(faster[0].verdict, "faster");
 }
 
+// Rows timed by different methods (back to back against an event per call) are marked;
+// rows without statistics (bitsandbytes' files) cannot be judged and are not.
+TEST(CompareTest, MarksOpsTimedByDifferentMethods) {
+  ResultRow per_call = Row(1.0, 0.01), back_to_back = Row(0.9, 0.01), no_stats = Row(1.0, -1);
+  back_to_back.back_to_back.insert("rowwise_fwd");
+  EXPECT_TRUE(Compare({per_call}, {back_to_back}, 0.02)[0].timing_differs);
+  EXPECT_FALSE(Compare({back_to_back}, {back_to_back}, 0.02)[0].timing_differs);
+  EXPECT_FALSE(Compare({per_call}, {per_call}, 0.02)[0].timing_differs);
+  EXPECT_FALSE(Compare({no_stats}, {back_to_back}, 0.02)[0].timing_differs);
+  std::ostringstream out;
+  PrintComparison(Compare({per_call}, {back_to_back}, 0.02), "old", "new", out);
+  EXPECT_NE(out.str().find("faster *"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("# * 1 rows"), std::string::npos) << out.str();
+}
+
 TEST(CompareTest, TwoPublishedRunsMatchEveryConfig) {
   auto a = ReadResultsFile(Anchors("bnb_triton_a100_published.jsonl"));
   auto b = ReadResultsFile(Anchors("bnb_triton_h100_measured.jsonl"));
