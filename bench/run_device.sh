@@ -7,6 +7,8 @@
 #   torch     bench/torch_baselines.py on the same shapes, same run
 #   fp16      bench/fp16_interleaved.py: our fp16 products and torch.matmul alternately,
 #             same process and tensors (the bundle's lib/libswitchback_fp16.so)
+#   fp16_choices  bench/fp16_choices.py: cuBLASLt's log of what torch.matmul and our runner
+#             chose on the products where torch was faster ($OUT/cublaslt.log)
 #   bench     the int8 GEMM variants' TOP/s on the sweep's shapes (bench/int8_gemm_bench,
 #             BENCH_ARGS names the variants), then the quantizers on the weight shapes
 #             (bench/quantize_bench) and where the weight quantizers' time goes
@@ -96,6 +98,10 @@ for step in "${steps[@]}"; do
       python3 bench/fp16_interleaved.py --lib "$BUNDLE/lib/libswitchback_fp16.so" \
         --out "$OUT/fp16_vs_torch.jsonl" ${FP16_ARGS:-} 2>&1 | tee "$LOGS/fp16.log" || status=1
       echo "fp16: $(wc -l <"$OUT/fp16_vs_torch.jsonl") lines"
+      ;;
+    fp16_choices)
+      python3 bench/fp16_choices.py --lib "$BUNDLE/lib/libswitchback_fp16.so" --log "$OUT/cublaslt.log" \
+        2>&1 | tee "$LOGS/fp16_choices.log" || status=1
       ;;
     bench)
       nvidia-smi --query-gpu=clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits \
