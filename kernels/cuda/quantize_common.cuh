@@ -25,16 +25,21 @@ __device__ __forceinline__ int8_t CodeByDivision(float v, float absmax) {
 struct alignas(16) Half8 {
   __half2 h[4];
 };
-// One 16-byte load (ld.global.nc.v4) of eight halves. Dereferencing a Half8 pointer lets
-// the compiler split the access into four 32-bit loads, which costs 4x the L1 wavefronts.
-__device__ __forceinline__ Half8 LoadHalf8(const __half* p) {
-  const uint4 raw = __ldg(reinterpret_cast<const uint4*>(p));
+// The eight halves of a 16-byte load's registers.
+__device__ __forceinline__ Half8 Half8FromBits(const uint4& raw) {
   Half8 v;
   v.h[0] = *reinterpret_cast<const __half2*>(&raw.x);
   v.h[1] = *reinterpret_cast<const __half2*>(&raw.y);
   v.h[2] = *reinterpret_cast<const __half2*>(&raw.z);
   v.h[3] = *reinterpret_cast<const __half2*>(&raw.w);
   return v;
+}
+
+// One 16-byte load (ld.global.nc.v4) of eight halves. Dereferencing a Half8 pointer lets
+// the compiler split the access into four 32-bit loads, which costs 4x the L1 wavefronts.
+__device__ __forceinline__ Half8 LoadHalf8(const __half* p) {
+  const uint4 raw = __ldg(reinterpret_cast<const uint4*>(p));
+  return Half8FromBits(raw);
 }
 
 // L2 eviction priorities for loads and stores (PTX createpolicy + .L2::cache_hint): the
@@ -62,12 +67,7 @@ __device__ __forceinline__ Half8 LoadHalf8(const __half* p, uint64_t policy) {
   asm("ld.global.nc.L2::cache_hint.v4.u32 {%0, %1, %2, %3}, [%4], %5;"
       : "=r"(raw.x), "=r"(raw.y), "=r"(raw.z), "=r"(raw.w)
       : "l"(p), "l"(policy));
-  Half8 v;
-  v.h[0] = *reinterpret_cast<const __half2*>(&raw.x);
-  v.h[1] = *reinterpret_cast<const __half2*>(&raw.y);
-  v.h[2] = *reinterpret_cast<const __half2*>(&raw.z);
-  v.h[3] = *reinterpret_cast<const __half2*>(&raw.w);
-  return v;
+  return Half8FromBits(raw);
 }
 
 __device__ __forceinline__ void Store4(void* p, uint32_t v, uint64_t policy) {
