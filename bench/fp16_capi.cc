@@ -3,6 +3,7 @@
 // tensors and stream, alternately: two sweeps minutes apart differ by more than the 3%
 // the comparison is about. Not part of the server.
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -31,7 +32,11 @@ int switchback_fp16_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const 
   using switchback::Transpose;
   static std::unique_ptr<switchback::cuda::GemmFp16Runner> runner;
   if (!runner) {
-    auto created = switchback::cuda::GemmFp16Runner::Create();
+    // Trials of the runner's options (bench/fp16_interleaved.py --trial): the environment.
+    switchback::cuda::GemmFp16Runner::Options options;
+    if (const char* mb = std::getenv("SWITCHBACK_FP16_WORKSPACE_MB")) options.workspace_bytes = size_t{std::strtoull(mb, nullptr, 10)} << 20;
+    if (const char* n = std::getenv("SWITCHBACK_FP16_CANDIDATES")) options.candidates = std::atoi(n);
+    auto created = switchback::cuda::GemmFp16Runner::Create(options);
     if (!created.ok()) {
       CopyOut(std::string(created.status().message()), error, error_len);
       return -1;

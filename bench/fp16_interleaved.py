@@ -8,7 +8,11 @@ torch (a linear drift in clocks cancels), each with the daemon's timing (bench/b
 Ours comes from the bundle's lib/libswitchback_fp16.so (bench/fp16_capi.cc) through
 ctypes. One JSON line per configuration, then a summary on stderr.
 
-    python3 bench/fp16_interleaved.py --lib BUNDLE/lib/libswitchback_fp16.so --out fp16.jsonl
+    python3 bench/fp16_interleaved.py --lib BUNDLE/lib/libswitchback_fp16.so --out fp16.jsonl \\
+        [--only EARLIER_OUTPUT.jsonl --below 0.97]
+
+The runner's options can be varied for a trial through the environment of the C entry
+point (bench/fp16_capi.cc): SWITCHBACK_FP16_WORKSPACE_MB, SWITCHBACK_FP16_CANDIDATES.
 """
 import argparse
 import ctypes
@@ -36,8 +40,16 @@ def load(lib_path):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lib", required=True)
+    p.add_argument("--only", help="a file of this script's output: time only the products below --below there")
+    p.add_argument("--below", type=float, default=0.97)
     add_sweep_args(p)
     args = p.parse_args()
+    only = None
+    if args.only:
+        only = set()
+        for l in open(args.only):
+            r = json.loads(l)
+            only |= {(r["batch_size"], r["dim_in"], r["dim_out"], n) for n in PRODUCTS if r[f"ratio_{n}"] < args.below}
     gemm = load(args.lib)
     out = output(args)
     dev = "cuda"
@@ -55,6 +67,8 @@ def main():
         }
         line["order"] = "torch ours ours torch"
         for name, (theirs, (ta, tb, m, n, k, a, b)) in plans.items():
+            if only is not None and (batch, din, dout, name) not in only:
+                continue
             c = torch.empty(m, n, device=dev, dtype=torch.float16)
 
             def ours():
@@ -78,6 +92,9 @@ def main():
             line[f"max_diff_over_rms_{name}"] = rel
             ratios[name].append(t / o)
             del c, ref
+        if only is not None and not any(f"ratio_{n}" in line for n in PRODUCTS):
+            del x, g, w, a, b, plans
+            continue
         out.write(json.dumps(line) + "\n")
         out.flush()
         del x, g, w, a, b, plans  # freed before the next config is allocated

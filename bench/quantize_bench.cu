@@ -1,9 +1,11 @@
-// Timing of the four quantizers on the sweep's weight shapes (and x at batch 32768), the way
-// the original mode calls them: 32 warm-up calls, then 64 back to back between two CUDA
-// events; microseconds per call and effective TB/s (bytes read + written). Not a test.
+// Timing of the four quantizers on the sweep's weight shapes, the way the original mode
+// calls them: 32 warm-up calls, then 64 back to back between two CUDA events; microseconds
+// per call and effective TB/s (bytes read + written). With --variants, the weight
+// quantizers once more per strip width and launch kind (kernels/cuda/quantize_weight_tuning.h),
+// side by side. Not a test.
 //
-//   quantize_bench [--warmup N] [--calls N] [dim ...]   (dims of the sweep: 1024 ... 4096;
-//   fewer calls make it quick to profile under ncu)
+//   quantize_bench [--warmup N] [--calls N] [--variants] [dim ...]   (dims of the sweep:
+//   1024 ... 4096; fewer calls make it quick to profile under ncu)
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cuda/quantize_weight_tuning.h"
 #include "kernels/cuda/switchback_kernels.h"
 #include "kernels/random.h"
 
@@ -57,12 +60,15 @@ double Microseconds(const std::function<bool()>& op, double* host_us) {
 int main(int argc, char** argv) {
   namespace cuda = switchback::cuda;
   std::vector<int64_t> dims;
+  bool variants = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--warmup" && i + 1 < argc) {
       warmup_calls = std::atoi(argv[++i]);
     } else if (arg == "--calls" && i + 1 < argc) {
       timed_calls = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--variants") {
+      variants = true;
     } else {
       dims.push_back(std::atoll(argv[i]));
     }
@@ -81,6 +87,7 @@ int main(int argc, char** argv) {
       cudaMalloc(&codes, n);
       cudaMalloc(&state, 2 * (rows + cols));
       cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols));
+      if (!cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok()) return 1;
       FillNormal<<<1024, 256>>>(w, n, 7);
       const std::function<bool()> ops[] = {
           [&] { return cuda::QuantizeRowwise(w, rows, cols, codes, state, nullptr).ok(); },
@@ -98,6 +105,48 @@ int main(int argc, char** argv) {
       cudaFree(codes);
       cudaFree(state);
       cudaFree(scratch);
+    }
+  }
+  if (variants) {
+    // Strip width x launch kind; each cell: us per call (TB/s) of colwise_T / global / global_T.
+    const struct {
+      int strip, launch;
+      const char* name;
+    } kinds[] = {{64, 0, "s64 coop"}, {64, 1, "s64 plain"}, {64, 2, "s64 plain+pdl"}, {64, 3, "s64 coop+pdl"},
+                 {256, 0, "s256 coop"}, {256, 1, "s256 plain"}, {256, 2, "s256 plain+pdl"}};
+    std::printf("weight quantizer variants: us per call (TB/s) colwise_T / global / global_T\n");
+    for (const int64_t dim : dims) {
+      for (const bool swap : {false, true}) {
+        const int64_t rows = swap ? dim : 4 * dim, cols = swap ? 4 * dim : dim, n = rows * cols;
+        __half *w, *state;
+        int8_t* codes;
+        void* scratch;
+        cudaMalloc(&w, n * 2);
+        cudaMalloc(&codes, n);
+        cudaMalloc(&state, 2 * (rows + cols));
+        cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols));
+        if (!cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok()) return 1;
+        FillNormal<<<1024, 256>>>(w, n, 7);
+        for (const auto& kind : kinds) {
+          cuda::OverrideWeightQuantizerForBench(kind.strip, kind.launch);
+          std::printf("%6ld %6ld %-15s|", static_cast<long>(rows), static_cast<long>(cols), kind.name);
+          const std::function<bool()> ops[] = {
+              [&] { return cuda::QuantizeColwiseTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); },
+              [&] { return cuda::QuantizeGlobal(w, rows, cols, codes, state, scratch, nullptr).ok(); },
+              [&] { return cuda::QuantizeGlobalTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); }};
+          for (const auto& op : ops) {
+            double host_us = 0.0;
+            const double us = Microseconds(op, &host_us);
+            std::printf(" %7.2f (%4.2f)", us, 3.0 * n / (us * 1e-6) / 1e12);
+          }
+          std::printf("  %s\n", cudaGetErrorString(cudaGetLastError()));
+        }
+        cuda::OverrideWeightQuantizerForBench(0, -1);
+        cudaFree(w);
+        cudaFree(codes);
+        cudaFree(state);
+        cudaFree(scratch);
+      }
     }
   }
   const cudaError_t e = cudaDeviceSynchronize();

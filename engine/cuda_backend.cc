@@ -69,7 +69,10 @@ class CudaWorkspace final : public ConfigWorkspace {
     }
     const int64_t rows = config_.dim_out, cols = config_.dim_in;
     scratch_bytes_ = cuda::QuantizeScratchBytes(rows, cols);
-    if (scratch_bytes_ > 0) SB_CUDA_CHECK(cudaMalloc(&scratch_, scratch_bytes_));
+    if (scratch_bytes_ > 0) {
+      SB_CUDA_CHECK(cudaMalloc(&scratch_, scratch_bytes_));
+      SB_RETURN_IF_ERROR(cuda::ClearQuantizeScratch(scratch_, rows, cols, stream_));
+    }
     SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kX), ShapeOf(Buf::kX, config_).elements,
                                         config_.seed, TensorId::kX, stream_));
     SB_RETURN_IF_ERROR(FillNormalDevice(H(Buf::kG), ShapeOf(Buf::kG, config_).elements,

@@ -29,14 +29,14 @@ struct Plan {
   }
 };
 
-constexpr size_t kWorkspaceBytes = size_t{32} << 20;
 // The heuristic's first choice is off by up to 6% against torch.matmul on some of the
 // sweep's shapes (measured on the H100); timing its top candidates once, on the first call's
 // own buffers, picks the fastest. The first call is a warm-up call, never a timed one.
 // Tried on the H100 (bench/fp16_interleaved.py, docs/BENCHMARKS.md): the top 12 in two
 // interleaved rounds of 2 calls was worse (161 vs 163 of 177 products within 3% of
 // torch.matmul, worst 0.88 vs 0.93) and ran a cuBLAS kernel that racecheck flags.
-constexpr int kCandidates = 6;
+// (GemmFp16Runner::Options::candidates; at most kMaxCandidates.)
+constexpr int kMaxCandidates = 16;
 
 std::string AlgoName(const cublasLtMatmulAlgo_t& algo) {
   int id = 0, tile = 0, stages = 0;
@@ -58,6 +58,7 @@ std::string AlgoName(const cublasLtMatmulAlgo_t& algo) {
 }  // namespace
 
 struct GemmFp16Runner::Impl {
+  Options options;
   cublasLtHandle_t handle = nullptr;
   void* workspace = nullptr;
   std::map<std::tuple<int, int, int64_t, int64_t, int64_t>, std::unique_ptr<Plan>> plans;
@@ -86,13 +87,13 @@ struct GemmFp16Runner::Impl {
     SB_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&plan->c, CUDA_R_16F, n, m, n));
     cublasLtMatmulPreference_t pref = nullptr;
     SB_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
-    const uint64_t ws = kWorkspaceBytes;
+    const uint64_t ws = options.workspace_bytes;
     cublasStatus_t st = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws));
-    cublasLtMatmulHeuristicResult_t results[kCandidates] = {};
+    cublasLtMatmulHeuristicResult_t results[kMaxCandidates] = {};
     int found = 0;
     if (st == CUBLAS_STATUS_SUCCESS) {
       st = cublasLtMatmulAlgoGetHeuristic(handle, plan->desc, plan->a, plan->b, plan->c, plan->c, pref,
-                                          kCandidates, results, &found);
+                                          options.candidates, results, &found);
     }
     cublasLtMatmulPreferenceDestroy(pref);
     SB_CUBLAS_CHECK(st);
@@ -110,11 +111,15 @@ struct GemmFp16Runner::Impl {
   }
 };
 
-absl::StatusOr<std::unique_ptr<GemmFp16Runner>> GemmFp16Runner::Create() {
+absl::StatusOr<std::unique_ptr<GemmFp16Runner>> GemmFp16Runner::Create(const Options& options) {
+  if (options.candidates < 1 || options.candidates > kMaxCandidates) {
+    return absl::InvalidArgumentError(absl::StrCat("fp16 runner: candidates must be 1..", kMaxCandidates));
+  }
   auto runner = std::unique_ptr<GemmFp16Runner>(new GemmFp16Runner());
   runner->impl_ = std::make_unique<Impl>();
+  runner->impl_->options = options;
   SB_CUBLAS_CHECK(cublasLtCreate(&runner->impl_->handle));
-  SB_CUDA_CHECK(cudaMalloc(&runner->impl_->workspace, kWorkspaceBytes));
+  if (options.workspace_bytes > 0) SB_CUDA_CHECK(cudaMalloc(&runner->impl_->workspace, options.workspace_bytes));
   return runner;
 }
 
@@ -130,7 +135,7 @@ absl::Status GemmFp16Runner::Run(Transpose ta, Transpose tb, int64_t m, int64_t 
   const float alpha = 1.0f, beta = 0.0f;
   auto call = [&](const cublasLtMatmulAlgo_t& algo) {
     return cublasLtMatmul(impl_->handle, p.desc, &alpha, b, p.a, a, p.b, &beta, c, p.c, c, p.c, &algo,
-                          impl_->workspace, kWorkspaceBytes, stream);
+                          impl_->workspace, impl_->options.workspace_bytes, stream);
   };
   if (!p.tuned && p.algos.size() > 1) {
     cudaEvent_t start, stop;

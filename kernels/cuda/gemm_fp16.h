@@ -17,8 +17,15 @@ namespace switchback::cuda {
 
 class GemmFp16Runner {
  public:
+  struct Options {
+    // Offered to cuBLASLt's heuristic and to every call.
+    size_t workspace_bytes = size_t{32} << 20;
+    // The heuristic's top candidates timed once on a shape's first call (1: take its first).
+    int candidates = 6;
+  };
   // One per device/stream owner; not thread-safe (the engine's worker owns it).
-  static absl::StatusOr<std::unique_ptr<GemmFp16Runner>> Create();
+  static absl::StatusOr<std::unique_ptr<GemmFp16Runner>> Create(const Options& options);
+  static absl::StatusOr<std::unique_ptr<GemmFp16Runner>> Create() { return Create(Options()); }
   ~GemmFp16Runner();
 
   // C [M,N] = op(A) · op(B), row-major dense, fp32 accumulation, fp16 out.

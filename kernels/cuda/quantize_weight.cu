@@ -2,41 +2,68 @@
 //
 // w is 8-128 MB and these kernels take microseconds, so separate launches for the absmax
 // and the quantizing pass, and a second read of w from HBM, cost more than the bytes
-// (docs/BENCHMARKS.md). Here one cooperative kernel does both: every block owns regions of
-// w (a 64-column strip x a chunk of rows), reads them once to find its part of the absmax
-// (per column or one scalar), keeps as much as fits in shared memory, meets the other
-// blocks at a grid barrier, then quantizes its regions (from shared memory, else from
-// global memory in reverse order, so the most recently read bytes come back from L2; when w
-// fits in L2, with eviction priorities and a one-pass L2 prefetch that keep those bytes there).
+// (docs/BENCHMARKS.md). Here one kernel does both: every block owns regions of w (a strip
+// of columns x a chunk of rows), reads them once to find its part of the absmax (per
+// column or one scalar, folded into a vector of maxima in global memory with red.max),
+// keeps as much as fits in shared memory, meets the other blocks at a grid barrier, then
+// quantizes its regions (from shared memory, else from global memory in reverse order, so
+// the most recently read bytes come back from L2; when w fits in L2, with eviction
+// priorities and a one-pass L2 prefetch that keep those bytes there).
 // Each thread holds 4 consecutive rows x 8 columns, so the transposed codes leave as
 // 4-byte words (4 rows of one column) packed in registers: no staging, no barrier per tile.
-#include <cooperative_groups.h>
-
 #include <algorithm>
+#include <atomic>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/quantize_common.cuh"
+#include "kernels/cuda/quantize_weight_tuning.h"
 #include "kernels/cuda/switchback_kernels.h"
 
 namespace switchback::cuda {
 namespace {
 
-namespace cg = cooperative_groups;
 using detail::Code8;
 using detail::Divisor;
 using detail::Half8;
 
 enum class WeightMode { kColwiseTranspose, kGlobal, kGlobalTranspose };
 
-constexpr int kThreads = 512;     // a pass: 64 row quads x 8 vectors of 8 columns
-constexpr int kStrip = 64;        // columns per region
-constexpr int kQuad = 4;          // consecutive rows per thread
-constexpr int kPassRows = kThreads / 8 * kQuad;  // 256
+constexpr int kThreads = 512;  // 16 warps
+constexpr int kQuad = 4;       // consecutive rows per thread
 // 96 KB of w per block, two blocks (32 warps) per SM: one block of 16 warps with twice the
 // cache read w at half the rate (bench/quantize_bench, docs/BENCHMARKS.md).
 constexpr int kMaxCachedPasses = 3;
 constexpr int kMaxGrid = 1024;
+
+// A pass of a block over its region: kStrip columns x PassRows rows, 32 KB of w. A warp
+// covers 8 quads (32 rows) x 4 vectors of 8 columns (its loads are 64-byte row segments,
+// its transposed stores 32-byte runs of 4 columns: whole sectors); kStrip / 32 warps side
+// by side cover the strip. Wider strips read longer runs of each row of w (DRAM pages);
+// narrower ones write longer runs of each row of the transposed codes.
+template <int kStrip>
+struct PassShape {
+  static_assert(kStrip % 32 == 0 && kStrip <= 512);
+  static constexpr int kWarpsAcross = kStrip / 32;
+  static constexpr int kRowGroups = kThreads / 32 / kWarpsAcross;
+  static constexpr int kRows = kRowGroups * 8 * kQuad;
+};
+
+// Scratch (32-bit words): the grid barrier's word, then the maxima, double-buffered by the
+// barrier's phase (its top bit, which flips once per call): a call folds into the buffers
+// its phase names and zeroes the others for the next call, whichever mode that is (so the
+// scratch needs zeroing once, not per call). The global maximum is spread over
+// kGlobalSlots words (block b folds into slot b % kGlobalSlots) and every word that many
+// blocks hit sits in a 128-byte line of its own: atomics and polls of one line serialize.
+struct ScratchLayout {
+  static constexpr int kLine = 32;  // words per 128-byte line
+  static constexpr int kGlobalSlots = 8;
+  static constexpr int64_t kBarrier = 0;
+  __host__ __device__ static constexpr int64_t GlobalMax(int phase, int slot) { return (1 + phase * kGlobalSlots + slot) * kLine; }
+  static constexpr int64_t kColumnMax = (1 + 2 * kGlobalSlots) * kLine;  // [2][cols]
+  static int64_t Words(int64_t cols) { return kColumnMax + 2 * cols; }
+};
 
 struct Params {
   const __half* w;
@@ -45,9 +72,9 @@ struct Params {
   bool vec_out;  // 8-byte (in place) or 4-byte (transposed) code stores
   int8_t* codes;
   __half* state;
-  float* partial;  // colwise: [chunks][cols] column maxima; global: [gridDim.x]
+  unsigned* scratch;  // ScratchLayout; maxima as float bits (non-negative: ordered as unsigned)
   int strips, chunks;
-  int64_t chunk_rows;  // a multiple of kPassRows
+  int64_t chunk_rows;  // a multiple of the pass's rows
   int cached_passes;
   // w does not fit in shared memory but fits in L2: steer L2 so that the bytes pass 2 reads
   // again stay there (docs/BENCHMARKS.md: -15% time at 2048 x 8192, no gain or a loss at the
@@ -61,13 +88,14 @@ struct Region {
   int chunk;
 };
 
+template <int kStrip>
 __device__ __forceinline__ Region RegionOf(const Params& p, int item) {
   Region g;
   g.chunk = item / p.strips;  // adjacent blocks take adjacent strips of the same rows
   g.c0 = static_cast<int64_t>(item % p.strips) * kStrip;
   g.r0 = g.chunk * p.chunk_rows;
   g.r1 = min(p.rows, g.r0 + p.chunk_rows);
-  g.passes = static_cast<int>((g.r1 - g.r0 + kPassRows - 1) / kPassRows);
+  g.passes = static_cast<int>((g.r1 - g.r0 + PassShape<kStrip>::kRows - 1) / PassShape<kStrip>::kRows);
   return g;
 }
 
@@ -89,17 +117,22 @@ __device__ __forceinline__ Half8 LoadVec(const Params& p, const Region& g, int64
 
 // Pass j of region g into L2 ahead of its loads: one row segment (up to 128 bytes) per
 // thread, so that the loads of the pass at hand find the next pass's bytes on their way.
+template <int kStrip>
 __device__ __forceinline__ void PrefetchPass(const Params& p, const Region& g, int j) {
-  const int64_t r = g.r0 + static_cast<int64_t>(j) * kPassRows + threadIdx.x;
-  if (!p.vec_in || threadIdx.x >= kPassRows || r >= g.r1) return;
-  const __half* row = p.w + r * p.cols + g.c0;
+  constexpr int kSegments = kStrip / 64;  // 128-byte segments per row of the strip
+  constexpr int kRows = PassShape<kStrip>::kRows;
+  const int row = threadIdx.x / kSegments, segment = threadIdx.x % kSegments;
+  const int64_t r = g.r0 + static_cast<int64_t>(j) * kRows + row;
+  const int64_t c = g.c0 + segment * 64;
+  if (!p.vec_in || row >= kRows || r >= g.r1 || c >= p.cols) return;
+  const __half* at = p.w + r * p.cols + c;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  const int64_t cols = p.cols - g.c0 < kStrip ? p.cols - g.c0 : kStrip;
+  const int64_t cols = p.cols - c < 64 ? p.cols - c : 64;
   const uint32_t bytes = static_cast<uint32_t>(cols * sizeof(__half));
-  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(row), "r"(bytes) : "memory");
+  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(at), "r"(bytes) : "memory");
 #else
-  asm volatile("prefetch.global.L2 [%0];" ::"l"(row) : "memory");
-  if (g.c0 + kStrip / 2 < p.cols) asm volatile("prefetch.global.L2 [%0];" ::"l"(row + kStrip / 2) : "memory");
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(at) : "memory");
+  if (c + 32 < p.cols) asm volatile("prefetch.global.L2 [%0];" ::"l"(at + 32) : "memory");
 #endif
 }
 
@@ -107,6 +140,39 @@ __device__ __forceinline__ __half2 Max2(__half2 a, __half2 b) { return __hmax2(a
 
 __device__ __forceinline__ float Element(const Half8& v, int i) {
   return i % 2 == 0 ? __low2float(v.h[i / 2]) : __high2float(v.h[i / 2]);
+}
+
+// Every block of the grid arrives once per call (all blocks are co-resident: the grid is
+// at most what the occupancy calculator allows). Block 0 adds 2^31 - (blocks - 1), the
+// others 1, so the word's top bit flips when the last block arrives and its low bits are
+// back where they were: no reset, and the top bit tells calls apart. One fence and one
+// atomic per block; each block's global writes before the barrier (its red.max) are
+// visible to every block after it.
+__device__ __forceinline__ void GridBarrier(unsigned* word) {
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    const unsigned add = blockIdx.x == 0 ? 0x80000000u - (gridDim.x - 1) : 1u;
+    __threadfence();
+    const unsigned before = atomicAdd(word, add);
+    while (((before ^ *reinterpret_cast<volatile unsigned*>(word)) & 0x80000000u) == 0) {
+    }
+    __threadfence();
+  }
+  __syncthreads();
+}
+
+// Programmatic dependent launch (sm_90): wait for the previous kernel in the stream before
+// touching memory; let the next one start launching once this one is past its barrier.
+// No-ops when the launch did not ask for it.
+__device__ __forceinline__ void WaitForPreviousGrid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void LetNextGridLaunch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;");
+#endif
 }
 
 #ifdef SWITCHBACK_WQ_TIMELINE
@@ -127,24 +193,30 @@ namespace {
 #define WQ_MARK(i)
 #endif
 
-template <WeightMode kMode>
+template <WeightMode kMode, int kStrip>
 __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
+  using Shape = PassShape<kStrip>;
+  WaitForPreviousGrid();
   WQ_MARK(0);
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
-  __shared__ __half2 colred[kThreads / 64][kStrip / 2];  // [quad_hi][column pair]
+  __shared__ __half2 colred[Shape::kRowGroups][kStrip / 2];
   __shared__ Divisor divisor[kStrip];
-  __shared__ float colmax[kThreads / kStrip][kStrip];
   __shared__ float blockred[32];
 
-  // A warp covers 8 quads (32 rows) x 4 vectors (32 columns): its loads are 64-byte row
-  // segments, and its transposed stores are 32-byte runs of 4 columns (whole sectors;
-  // partial sectors cost HBM a read-modify-write). The two warps of a quad_hi pair
-  // cover the strip's 64 columns.
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
-  const int quad = (lane & 7) + 8 * (warp >> 1), cv = ((lane >> 3) + 4 * (warp & 1)) * 8;
+  const int quad = (lane & 7) + 8 * (warp / Shape::kWarpsAcross);
+  const int cv = ((lane >> 3) + 4 * (warp % Shape::kWarpsAcross)) * 8;
   const int items = p.strips * p.chunks;
+
+  // This call's maxima are those of the barrier's phase (in shared memory: registers are
+  // short; read after the next __syncthreads); the other phase's are zeroed after the barrier.
+  __shared__ unsigned phase;
+  if (t == 0) phase = *reinterpret_cast<volatile unsigned*>(p.scratch + ScratchLayout::kBarrier) >> 31;
+  auto global_max = [&](int slot) { return p.scratch + ScratchLayout::GlobalMax(phase, slot); };
+  auto column_max = [&] { return p.scratch + ScratchLayout::kColumnMax + phase * p.cols; };
+
   using detail::L2Policy;
   using detail::L2Priority;
   // Steered: pass-1 bytes kept in shared memory and the codes leave L2 first, the bytes
@@ -160,12 +232,12 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   __half2 gmax = __float2half2_rn(0.0f);
   int slot = 0;
   for (int item = blockIdx.x; item < items; item += gridDim.x) {
-    const Region g = RegionOf(p, item);
+    const Region g = RegionOf<kStrip>(p, item);
     __half2 m[4] = {gmax, gmax, gmax, gmax};
     if constexpr (kColwise) m[0] = m[1] = m[2] = m[3] = __float2half2_rn(0.0f);
     for (int j = 0; j < g.passes; ++j, ++slot) {
-      if (p.steer_l2 && j + 1 < g.passes) PrefetchPass(p, g, j + 1);
-      const int64_t gr = g.r0 + j * kPassRows + quad * kQuad;
+      if (p.steer_l2 && j + 1 < g.passes) PrefetchPass<kStrip>(p, g, j + 1);
+      const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad;
       Half8 v[kQuad];
       const uint64_t policy = slot < p.cached_passes ? cached_policy : uncached_policy;
 #pragma unroll
@@ -178,24 +250,23 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       }
     }
     if constexpr (kColwise) {
-      // Max over the rows: the 8 lanes of a vector within the warp, then the 8 warps
-      // that share it, via smem.
+      // Max over the rows: the 8 lanes of a vector within the warp, then the row groups'
+      // warps that share it, via smem; then into the column maxima of the whole tensor.
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         __half2 o = m[i];
         o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 1));
         o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 2));
         o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 4));
-        if ((lane & 7) == 0) colred[warp >> 1][cv / 2 + i] = o;
+        if ((lane & 7) == 0) colred[warp / Shape::kWarpsAcross][cv / 2 + i] = o;
       }
       __syncthreads();
       if (t < kStrip / 2) {
         __half2 o = colred[0][t];
-        for (int w = 1; w < kThreads / 64; ++w) o = Max2(o, colred[w][t]);
+        for (int w = 1; w < Shape::kRowGroups; ++w) o = Max2(o, colred[w][t]);
         const int64_t c = g.c0 + 2 * t;
-        float* out = p.partial + static_cast<int64_t>(g.chunk) * p.cols;
-        if (c < p.cols) out[c] = __low2float(o);
-        if (c + 1 < p.cols) out[c + 1] = __high2float(o);
+        if (c < p.cols) atomicMax(column_max() + c, __float_as_uint(__low2float(o)));
+        if (c + 1 < p.cols) atomicMax(column_max() + c + 1, __float_as_uint(__high2float(o)));
       }
       __syncthreads();
     } else {
@@ -204,38 +275,40 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   }
   if constexpr (!kColwise) {
     const float m = detail::BlockMax(fmaxf(__low2float(gmax), __high2float(gmax)), blockred);
-    if (t == 0) p.partial[blockIdx.x] = m;
+    if (t == 0) atomicMax(global_max(blockIdx.x % ScratchLayout::kGlobalSlots), __float_as_uint(m));
   }
   WQ_MARK(1);
-  cg::this_grid().sync();
+  GridBarrier(p.scratch + ScratchLayout::kBarrier);
+  LetNextGridLaunch();
   WQ_MARK(2);
+  {
+    const unsigned other = phase ^ 1;
+    unsigned* stale = p.scratch + ScratchLayout::kColumnMax + other * p.cols;
+    for (int64_t c = blockIdx.x * int64_t{kThreads} + t; c < p.cols; c += int64_t{gridDim.x} * kThreads) stale[c] = 0;
+    if (blockIdx.x == 0 && t < ScratchLayout::kGlobalSlots) p.scratch[ScratchLayout::GlobalMax(other, t)] = 0;
+  }
 
   if constexpr (!kColwise) {
-    float m = 0.0f;
-    for (int i = t; i < gridDim.x; i += kThreads) m = fmaxf(m, __ldcg(p.partial + i));
-    const float absmax = detail::BlockMax(m, blockred);
-    if (blockIdx.x == 0 && t == 0) *p.state = __float2half_rn(absmax);  // exact: an input value
-    if (t < kStrip) divisor[t] = detail::MakeDivisor(absmax);
+    if (t < 32) {
+      const float absmax =
+          detail::WarpMax(t < ScratchLayout::kGlobalSlots ? __uint_as_float(__ldcg(global_max(t))) : 0.0f);
+      if (t == 0) {
+        if (blockIdx.x == 0) *p.state = __float2half_rn(absmax);  // exact: an input value
+        divisor[0] = detail::MakeDivisor(absmax);
+      }
+    }
     WQ_MARK(3);
   }
 
   // Pass 2, in reverse order of pass 1.
   const int first_item = blockIdx.x + ((items - 1 - blockIdx.x) / gridDim.x) * gridDim.x;
   for (int item = first_item; item >= static_cast<int>(blockIdx.x); item -= gridDim.x) {
-    const Region g = RegionOf(p, item);
+    const Region g = RegionOf<kStrip>(p, item);
     if constexpr (kColwise) {
-      // The strip's column maxima over all row chunks: 8 threads per column gather them.
-      constexpr int kParts = kThreads / kStrip;
-      const int64_t c = g.c0 + t % kStrip;
-      float m = 0.0f;
-      if (c < p.cols) {
-        for (int k = t / kStrip; k < p.chunks; k += kParts) m = fmaxf(m, __ldcg(p.partial + k * p.cols + c));
-      }
       __syncthreads();  // the previous region's divisors are no longer read
-      colmax[t / kStrip][t % kStrip] = m;
-      __syncthreads();
+      const int64_t c = g.c0 + t;
       if (t < kStrip) {
-        for (int k = 1; k < kParts; ++k) m = fmaxf(m, colmax[k][t]);
+        const float m = c < p.cols ? __uint_as_float(__ldcg(column_max() + c)) : 0.0f;
         if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
         divisor[t] = detail::MakeDivisor(m);
       }
@@ -244,8 +317,8 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     for (int j = g.passes - 1; j >= 0; --j) {
       --slot;
       // The next pass, unless it comes from shared memory (the slots below cached_passes).
-      if (p.steer_l2 && j >= 1 && slot - 1 >= p.cached_passes) PrefetchPass(p, g, j - 1);
-      const int64_t gr = g.r0 + j * kPassRows + quad * kQuad, gc = g.c0 + cv;
+      if (p.steer_l2 && j >= 1 && slot - 1 >= p.cached_passes) PrefetchPass<kStrip>(p, g, j - 1);
+      const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad, gc = g.c0 + cv;
       Half8 v[kQuad];
       if (slot < p.cached_passes) {  // uniform over the block; keeps global loads out of this path
 #pragma unroll
@@ -291,30 +364,64 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   WQ_MARK(4);
 }
 
-struct Launch {
-  Params params;
-  int grid;
-  size_t smem;
+std::atomic<int> g_strip_override{0};
+std::atomic<int> g_launch_override{-1};
+
+// Co-resident blocks of a kernel with the largest cache, computed once per kernel (the
+// process owns one device); 0 if it cannot be had.
+template <typename Kernel>
+int MaxGrid(Kernel kernel) {
+  constexpr int kMaxSmem = kMaxCachedPasses * kQuad * kThreads * sizeof(Half8);
+  int device = 0, sms = 0, per_sm = 0;
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess ||
+      cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxSmem) != cudaSuccess ||
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, kMaxSmem) != cudaSuccess) {
+    return 0;
+  }
+  return std::min(kMaxGrid, sms * per_sm);
+}
+
+// Regions of w for a grid of at most max_grid blocks: strips of strip_cols columns x chunks
+// of whole passes.
+struct Decomposition {
+  int64_t strips = 0, chunks = 0, chunk_rows = 0, items = 0;
+  int grid = 0;
 };
 
-template <WeightMode kMode>
-absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __half* state,
-                 void* scratch, cudaStream_t stream) {
-  if (rows <= 0 || cols <= 0) return absl::OkStatus();
+absl::StatusOr<Decomposition> Decompose(int64_t rows, int64_t cols, int strip_cols, int pass_rows, int max_grid) {
+  const int64_t row_passes = (rows + pass_rows - 1) / pass_rows;
+  Decomposition d;
+  d.strips = (cols + strip_cols - 1) / strip_cols;
+  if (d.strips > 0x7fffffff / kMaxGrid || row_passes > 0x7fffffff / pass_rows) {
+    return absl::InvalidArgumentError("weight quantizer: more than 2^31 columns or rows");
+  }
+  const int64_t want_chunks = std::clamp<int64_t>(max_grid / d.strips, 1, row_passes);
+  d.chunk_rows = (row_passes + want_chunks - 1) / want_chunks * pass_rows;
+  d.chunks = (rows + d.chunk_rows - 1) / d.chunk_rows;
+  d.items = d.strips * d.chunks;
+  if (d.items > 0x7fffffff) return absl::InvalidArgumentError("weight quantizer: too many regions");
+  d.grid = static_cast<int>(std::min<int64_t>(d.items, max_grid));
+  return d;
+}
+
+// 64-column strips unless they leave a fifth of the co-resident blocks idle and 256-column
+// strips leave fewer (on the sweep's shapes: 1664 x 6656, 208 of 264 blocks against 234;
+// measured 24.6 against 18.9 us; elsewhere 64 was as fast or faster: at 128 MB, 133 against
+// 156 us; bench/quantize_bench --variants, docs/BENCHMARKS.md).
+int ChooseStrip(int64_t rows, int64_t cols, int max_grid) {
+  const auto narrow = Decompose(rows, cols, 64, PassShape<64>::kRows, max_grid);
+  const auto wide = Decompose(rows, cols, 256, PassShape<256>::kRows, max_grid);
+  if (!narrow.ok() || !wide.ok()) return 64;
+  return 5 * narrow->grid < 4 * max_grid && wide->grid > narrow->grid ? 256 : 64;
+}
+
+template <WeightMode kMode, int kStrip>
+absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __half* state,
+                    void* scratch, cudaStream_t stream, WeightQuantizerLaunch launch, int max_grid) {
+  using Shape = PassShape<kStrip>;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
-  auto kernel = QuantizeWeightKernel<kMode>;
-  // Co-resident blocks with the largest cache: computed once (the process owns one device).
-  static const int max_grid = [&] {
-    constexpr int kMaxSmem = kMaxCachedPasses * kQuad * kThreads * sizeof(Half8);
-    int device = 0, sms = 0, per_sm = 0;
-    if (cudaGetDevice(&device) != cudaSuccess ||
-        cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess ||
-        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, kMaxSmem) != cudaSuccess ||
-        cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kThreads, kMaxSmem) != cudaSuccess) {
-      return 0;
-    }
-    return std::min(kMaxGrid, sms * per_sm);
-  }();
+  auto kernel = QuantizeWeightKernel<kMode, kStrip>;
   static const int64_t l2_bytes = [] {
     int device = 0, bytes = 0;
     if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device) != cudaSuccess) {
@@ -322,58 +429,91 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
     }
     return bytes;
   }();
-  if (max_grid <= 0) {
-    return absl::InternalError(absl::StrCat("weight quantizer: no co-resident blocks: ",
-                                            cudaGetErrorString(cudaGetLastError())));
-  }
+  absl::StatusOr<Decomposition> d = Decompose(rows, cols, kStrip, Shape::kRows, max_grid);
+  if (!d.ok()) return d.status();
   Params p{};
   p.w = w;
   p.rows = rows;
   p.cols = cols;
   p.codes = codes;
   p.state = state;
-  p.partial = static_cast<float*>(scratch);
+  p.scratch = static_cast<unsigned*>(scratch);
   p.vec_in = cols % 8 == 0 && detail::Aligned16(w);
   p.vec_out = kTranspose ? rows % 4 == 0 && (reinterpret_cast<uintptr_t>(codes) & 3) == 0
                          : cols % 8 == 0 && (reinterpret_cast<uintptr_t>(codes) & 7) == 0;
-  const int64_t row_passes = (rows + kPassRows - 1) / kPassRows;
-  const int64_t strips = (cols + kStrip - 1) / kStrip;
-  if (strips > 0x7fffffff / kMaxGrid || row_passes > 0x7fffffff / kPassRows) {
-    return absl::InvalidArgumentError("weight quantizer: more than 2^31 columns or rows");
-  }
-  const int64_t want_chunks = std::clamp<int64_t>(max_grid / strips, 1, row_passes);
-  p.chunk_rows = (row_passes + want_chunks - 1) / want_chunks * kPassRows;
-  p.chunks = static_cast<int>((rows + p.chunk_rows - 1) / p.chunk_rows);
-  p.strips = static_cast<int>(strips);
-  const int64_t items = strips * p.chunks;
-  if (items > 0x7fffffff) return absl::InvalidArgumentError("weight quantizer: too many regions");
-  const int grid = static_cast<int>(std::min<int64_t>(items, max_grid));
-  const int64_t passes_per_block = (items + grid - 1) / grid * (p.chunk_rows / kPassRows);
+  p.chunk_rows = d->chunk_rows;
+  p.chunks = static_cast<int>(d->chunks);
+  p.strips = static_cast<int>(d->strips);
+  const int64_t passes_per_block = (d->items + d->grid - 1) / d->grid * (p.chunk_rows / Shape::kRows);
   p.cached_passes = static_cast<int>(std::min<int64_t>(kMaxCachedPasses, passes_per_block));
   // Four fifths of L2 for w, the rest for the codes on their way out.
   p.steer_l2 = passes_per_block > p.cached_passes && rows * cols * int64_t{sizeof(__half)} <= l2_bytes / 5 * 4;
   const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
 
   cudaLaunchConfig_t config{};
-  config.gridDim = dim3(static_cast<unsigned>(grid));
+  config.gridDim = dim3(static_cast<unsigned>(d->grid));
   config.blockDim = dim3(kThreads);
   config.dynamicSmemBytes = smem;
   config.stream = stream;
-  cudaLaunchAttribute cooperative{};
-  cooperative.id = cudaLaunchAttributeCooperative;
-  cooperative.val.cooperative = 1;
-  config.attrs = &cooperative;
-  config.numAttrs = 1;
+  cudaLaunchAttribute attrs[2]{};
+  int n = 0;
+  if (launch == WeightQuantizerLaunch::kCooperative || launch == WeightQuantizerLaunch::kCooperativeDependent) {
+    attrs[n].id = cudaLaunchAttributeCooperative;  // the driver checks that the grid is co-resident
+    attrs[n++].val.cooperative = 1;
+  }
+  if (launch == WeightQuantizerLaunch::kPlainDependent || launch == WeightQuantizerLaunch::kCooperativeDependent) {
+    attrs[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attrs[n++].val.programmaticStreamSerializationAllowed = 1;
+  }
+  config.attrs = attrs;
+  config.numAttrs = n;
   SB_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, p));
   return absl::OkStatus();
 }
 
+template <WeightMode kMode>
+absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __half* state,
+                 void* scratch, cudaStream_t stream) {
+  if (rows <= 0 || cols <= 0) return absl::OkStatus();
+  static const int max_grid_64 = MaxGrid(QuantizeWeightKernel<kMode, 64>);
+  static const int max_grid_256 = MaxGrid(QuantizeWeightKernel<kMode, 256>);
+  if (max_grid_64 <= 0 || max_grid_256 <= 0) {
+    return absl::InternalError(absl::StrCat("weight quantizer: no co-resident blocks: ",
+                                            cudaGetErrorString(cudaGetLastError())));
+  }
+  const int forced_strip = g_strip_override.load(std::memory_order_relaxed);
+  const int forced_launch = g_launch_override.load(std::memory_order_relaxed);
+  const int strip = forced_strip > 0 ? forced_strip : ChooseStrip(rows, cols, std::min(max_grid_64, max_grid_256));
+  // Plain launches with programmatic dependent launch: the next call's launch overlaps this
+  // one's second pass (1 us of 10 at 8 MB; the cooperative attribute bought nothing and
+  // cancels the overlap: bench/quantize_bench --variants). Co-residency rests on the grid
+  // size from the occupancy calculator, as with the cooperative launch, which only checks it.
+  const auto launch = forced_launch >= 0 ? static_cast<WeightQuantizerLaunch>(forced_launch)
+                                         : WeightQuantizerLaunch::kPlainDependent;
+  switch (strip) {
+    case 64:
+      return Launch<kMode, 64>(w, rows, cols, codes, state, scratch, stream, launch, max_grid_64);
+    case 256:
+      return Launch<kMode, 256>(w, rows, cols, codes, state, scratch, stream, launch, max_grid_256);
+    default:
+      return absl::InvalidArgumentError(absl::StrCat("weight quantizer: no strip of ", strip, " columns"));
+  }
+}
+
 }  // namespace
 
+void OverrideWeightQuantizerForBench(int strip_columns, int launch) {
+  g_strip_override.store(strip_columns, std::memory_order_relaxed);
+  g_launch_override.store(launch, std::memory_order_relaxed);
+}
+
 size_t QuantizeScratchBytes(int64_t /*rows*/, int64_t cols) {
-  // Column maxima per row chunk (chunks * cols <= 64 * kMaxGrid, or cols when one chunk),
-  // or one maximum per block.
-  return sizeof(float) * static_cast<size_t>(std::max<int64_t>(int64_t{kStrip} * kMaxGrid, cols));
+  return sizeof(unsigned) * static_cast<size_t>(ScratchLayout::Words(std::max<int64_t>(cols, 0)));
+}
+
+absl::Status ClearQuantizeScratch(void* scratch, int64_t rows, int64_t cols, cudaStream_t stream) {
+  SB_CUDA_CHECK(cudaMemsetAsync(scratch, 0, QuantizeScratchBytes(rows, cols), stream));
+  return absl::OkStatus();
 }
 
 absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,

@@ -17,10 +17,13 @@ namespace switchback::cuda {
 absl::Status QuantizeRowwise(const __half* x, int64_t rows, int64_t cols, int8_t* codes,
                              __half* state, cudaStream_t stream);
 
-// Column and global quantization reduce their absmax on the device in the same pipeline
-// (partial maxima, then the quantizing pass; no host round trip, no memset). `scratch` is
-// caller-owned device memory of QuantizeScratchBytes(rows, cols) bytes.
+// Column and global quantization reduce their absmax on the device in the same kernel
+// (maxima, a grid barrier, then the quantizing pass; no host round trip, no memset per
+// call). `scratch` is caller-owned device memory of QuantizeScratchBytes(rows, cols) bytes,
+// cleared once by ClearQuantizeScratch before its first use; each call leaves it ready for
+// the next. One scratch serves one (rows, cols) and one stream at a time.
 size_t QuantizeScratchBytes(int64_t rows, int64_t cols);
+absl::Status ClearQuantizeScratch(void* scratch, int64_t rows, int64_t cols, cudaStream_t stream);
 
 absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
                                       int8_t* codes_t, __half* state, void* scratch,

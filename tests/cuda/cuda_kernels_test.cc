@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/cuda/gemm_fp16.h"
+#include "kernels/cuda/quantize_weight_tuning.h"
 #include "kernels/cuda/switchback_kernels.h"
 #include "kernels/half.h"
 #include "kernels/random.h"
@@ -70,6 +71,7 @@ TEST_P(QuantizeOdd, AllFourBitExact) {
   Device<Half> dw(w);
   void* scratch = nullptr;
   ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)), cudaSuccess);
+  ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok());
   // Rowwise.
   {
     Device<int8_t> codes(rows * cols);
@@ -82,6 +84,10 @@ TEST_P(QuantizeOdd, AllFourBitExact) {
     const auto got_state = state.Get();
     for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(got_state[r].bits, want_state[r].bits) << r;
   }
+  // The weight quantizers with each strip width they can be launched with.
+  for (const int strip : {64, 256}) {
+  SCOPED_TRACE("strip " + std::to_string(strip));
+  cuda::OverrideWeightQuantizerForBench(strip, -1);
   // Colwise transpose.
   {
     Device<int8_t> codes(rows * cols);
@@ -109,6 +115,8 @@ TEST_P(QuantizeOdd, AllFourBitExact) {
     EXPECT_EQ(codes.Get(), want) << (transpose ? "transpose" : "global");
     EXPECT_EQ(state.Get()[0].bits, want_state.bits);
   }
+  }
+  cuda::OverrideWeightQuantizerForBench(0, -1);
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   cudaFree(scratch);
 }
@@ -126,11 +134,55 @@ INSTANTIATE_TEST_SUITE_P(Shapes, QuantizeOdd,
                            return "Small" + std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
                          });
 
+// One scratch through many calls of every mode and launch kind, alternating a tensor with a
+// large absmax and one with a small one: a maximum left over from an earlier call (the
+// scratch's double buffer, kernels/cuda/quantize_weight.cu) would change the codes.
+TEST(QuantizeTest, ScratchCarriesNothingBetweenCalls) {
+  REQUIRE_GPU();
+  constexpr int64_t rows = 1000, cols = 520;
+  std::vector<Half> big = RandomHalves(rows * cols, 11), small = RandomHalves(rows * cols, 12);
+  for (Half& h : small) h = FloatToHalf(HalfToFloat(h) * 0.01f);
+  Device<Half> dbig(big), dsmall(small);
+  void* scratch = nullptr;
+  ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)), cudaSuccess);
+  ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok());
+  Device<int8_t> codes(rows * cols);
+  Device<Half> state(cols);
+  std::vector<int8_t> want(rows * cols);
+  std::vector<Half> want_state(cols);
+  for (int call = 0; call < 24; ++call) {
+    const int mode = call % 3, launch = (call / 3) % 4;
+    const bool use_big = (call / 2) % 2 == 0;
+    SCOPED_TRACE("call " + std::to_string(call));
+    cuda::OverrideWeightQuantizerForBench(call % 5 < 2 ? 256 : 64, launch);
+    Device<Half>& w = use_big ? dbig : dsmall;
+    const std::vector<Half>& hw = use_big ? big : small;
+    absl::Status s;
+    if (mode == 0) {
+      s = cuda::QuantizeColwiseTranspose(H(w), rows, cols, codes.p, H(state), scratch, nullptr);
+      ref::QuantizeColwiseTranspose(hw.data(), rows, cols, want.data(), want_state.data());
+    } else if (mode == 1) {
+      s = cuda::QuantizeGlobal(H(w), rows, cols, codes.p, H(state), scratch, nullptr);
+      ref::QuantizeGlobal(hw.data(), rows, cols, want.data(), want_state.data());
+    } else {
+      s = cuda::QuantizeGlobalTranspose(H(w), rows, cols, codes.p, H(state), scratch, nullptr);
+      ref::QuantizeGlobalTranspose(hw.data(), rows, cols, want.data(), want_state.data());
+    }
+    ASSERT_TRUE(s.ok()) << s;
+    ASSERT_EQ(codes.Get(), want);
+    const auto got_state = state.Get();
+    for (int64_t c = 0; c < (mode == 0 ? cols : 1); ++c) ASSERT_EQ(got_state[c].bits, want_state[c].bits) << c;
+  }
+  cuda::OverrideWeightQuantizerForBench(0, -1);
+  cudaFree(scratch);
+}
+
 TEST(QuantizeTest, AllZeroTensor) {
   REQUIRE_GPU();
   Device<Half> w(std::vector<Half>(64 * 48, Half{0}));
   void* scratch = nullptr;
   ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(64, 48)), cudaSuccess);
+  ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, 64, 48, nullptr).ok());
   Device<int8_t> codes(64 * 48);
   Device<Half> state(48);
   ASSERT_TRUE(cuda::QuantizeColwiseTranspose(H(w), 64, 48, codes.p, H(state), scratch, nullptr).ok());

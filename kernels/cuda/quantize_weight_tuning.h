@@ -1,0 +1,18 @@
+// Knobs of the weight quantizers (kernels/cuda/quantize_weight.cu) for bench/quantize_bench,
+// which times the alternatives side by side. The library picks by itself otherwise.
+#pragma once
+
+namespace switchback::cuda {
+
+// How the weight quantizer's grid is launched. Its blocks meet at a grid barrier, so they
+// must all be resident at once: the grid never exceeds what the occupancy calculator
+// allows, and the cooperative launch also has the driver check it. "Dependent" adds
+// programmatic dependent launch (sm_90): the next kernel in the stream may start its
+// launch once this one is past its barrier.
+enum class WeightQuantizerLaunch { kCooperative = 0, kPlain = 1, kPlainDependent = 2, kCooperativeDependent = 3 };
+
+// strip_columns: 64 or 256 columns per block region (0: chosen by shape); launch: a
+// WeightQuantizerLaunch value (-1: the default). Process-wide; not for concurrent use.
+void OverrideWeightQuantizerForBench(int strip_columns, int launch);
+
+}  // namespace switchback::cuda
