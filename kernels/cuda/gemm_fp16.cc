@@ -29,13 +29,11 @@ struct Plan {
   }
 };
 
-// The heuristic's first choice is off by up to 6% against torch.matmul on some of the
-// sweep's shapes (measured on the H100); timing its top candidates once, on the first call's
-// own buffers, picks the fastest. The first call is a warm-up call, never a timed one.
-// Tried on the H100 (bench/fp16_interleaved.py, docs/BENCHMARKS.md): the top 12 in two
-// interleaved rounds of 2 calls was worse (161 vs 163 of 177 products within 3% of
-// torch.matmul, worst 0.88 vs 0.93) and ran a cuBLAS kernel that racecheck flags.
-// (GemmFp16Runner::Options::candidates; at most kMaxCandidates.)
+// GemmFp16Runner::Options::candidates > 1: the heuristic's top candidates are timed once,
+// on the first call's own buffers (a warm-up call, never a timed one), and the fastest kept.
+// On the H100 that lost to the heuristic's first choice (docs/BENCHMARKS.md: top 6, 160 of
+// 180 products within 3% of torch.matmul against 171; the top 12 in two rounds was worse
+// still and ran a cuBLAS kernel that racecheck flags).
 constexpr int kMaxCandidates = 16;
 
 std::string AlgoName(const cublasLtMatmulAlgo_t& algo) {

@@ -17,11 +17,15 @@ namespace switchback::cuda {
 
 class GemmFp16Runner {
  public:
+  // The defaults are what cuBLAS does under torch.matmul on the H100 (its own log: the
+  // heuristic's first algorithm, no workspace at the call): in one session's interleaved
+  // runs over the sweep's 180 products, 171 within 3% of torch.matmul against 160 for the
+  // top 6 timed once with 32 MB (docs/BENCHMARKS.md). Other values are for such trials.
   struct Options {
     // Offered to cuBLASLt's heuristic and to every call.
-    size_t workspace_bytes = size_t{32} << 20;
+    size_t workspace_bytes = 0;
     // The heuristic's top candidates timed once on a shape's first call (1: take its first).
-    int candidates = 6;
+    int candidates = 1;
   };
   // One per device/stream owner; not thread-safe (the engine's worker owns it).
   static absl::StatusOr<std::unique_ptr<GemmFp16Runner>> Create(const Options& options);
