@@ -31,9 +31,10 @@ struct Plan {
 
 // GemmFp16Runner::Options::candidates > 1: the heuristic's top candidates are timed once,
 // on the first call's own buffers (a warm-up call, never a timed one), and the fastest kept.
-// On the H100 that lost to the heuristic's first choice (docs/BENCHMARKS.md: top 6, 160 of
-// 180 products within 3% of torch.matmul against 171; the top 12 in two rounds was worse
-// still and ran a cuBLAS kernel that racecheck flags).
+// On the H100 that lost to the heuristic's first choice, which is also what cuBLAS runs
+// under torch.matmul (docs/BENCHMARKS.md, interleaved with torch: top 6, 160 of 180
+// products within 3%; the first, 174; the top 12 in two rounds was worse still and ran a
+// cuBLAS kernel that racecheck flags).
 constexpr int kMaxCandidates = 16;
 
 std::string AlgoName(const cublasLtMatmulAlgo_t& algo) {
