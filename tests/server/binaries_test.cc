@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -29,10 +32,31 @@ struct Process {
   std::string out, err;  // file paths
 };
 
+// A fresh directory per test process (mkdtemp): a directory named after the pid outlived
+// its run, and a later process with the same pid found its results files (a CI run failed
+// on a stale sigterm.jsonl that already held lines).
+// Removed when the test process ends (what a failing test needs is in its messages).
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string name = (fs::temp_directory_path() / "switchback_bin_test_XXXXXX").string();
+    if (mkdtemp(name.data()) == nullptr) ADD_FAILURE() << "mkdtemp " << name << ": " << std::strerror(errno);
+    path = name;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+const fs::path& TestDir() {
+  static const TempDir dir;
+  return dir.path;
+}
+
 Process Spawn(const std::vector<std::string>& args, const std::string& tag) {
   static int counter = 0;
-  const fs::path dir = fs::temp_directory_path() / ("switchback_bin_test_" + std::to_string(getpid()));
-  fs::create_directories(dir);
+  const fs::path& dir = TestDir();
   Process p;
   p.out = (dir / (tag + std::to_string(counter) + ".out")).string();
   p.err = (dir / (tag + std::to_string(counter++) + ".err")).string();
