@@ -416,9 +416,16 @@ int ChooseStrip(int64_t rows, int64_t cols, int max_grid) {
   return 5 * narrow->grid < 4 * max_grid && wide->grid > narrow->grid ? 256 : 64;
 }
 
+// checked_launch: the default launch. The first time a kernel runs a grid larger than any
+// before it, it is launched cooperatively once, so that the driver checks that the grid is
+// co-resident in this context (an MPS client limited to part of the SMs would otherwise
+// spin at the barrier forever; the check fails with an error instead); later calls launch
+// plainly with programmatic dependent launch.
 template <WeightMode kMode, int kStrip>
 absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __half* state,
-                    void* scratch, cudaStream_t stream, WeightQuantizerLaunch launch, int max_grid) {
+                    void* scratch, cudaStream_t stream, WeightQuantizerLaunch launch, bool checked_launch,
+                    int max_grid) {
+  static std::atomic<int> checked_grid{0};
   using Shape = PassShape<kStrip>;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   auto kernel = QuantizeWeightKernel<kMode, kStrip>;
@@ -450,6 +457,8 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   p.steer_l2 = passes_per_block > p.cached_passes && rows * cols * int64_t{sizeof(__half)} <= l2_bytes / 5 * 4;
   const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
 
+  const bool check = checked_launch && d->grid > checked_grid.load(std::memory_order_relaxed);
+  if (check) launch = WeightQuantizerLaunch::kCooperative;
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(static_cast<unsigned>(d->grid));
   config.blockDim = dim3(kThreads);
@@ -468,6 +477,7 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   config.attrs = attrs;
   config.numAttrs = n;
   SB_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, p));
+  if (check) checked_grid.store(d->grid, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
@@ -487,14 +497,15 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
   // Plain launches with programmatic dependent launch: the next call's launch overlaps this
   // one's second pass (1 us of 10 at 8 MB; the cooperative attribute bought nothing and
   // cancels the overlap: bench/quantize_bench --variants). Co-residency rests on the grid
-  // size from the occupancy calculator, as with the cooperative launch, which only checks it.
-  const auto launch = forced_launch >= 0 ? static_cast<WeightQuantizerLaunch>(forced_launch)
-                                         : WeightQuantizerLaunch::kPlainDependent;
+  // size from the occupancy calculator, checked once per grid size by a cooperative launch
+  // (Launch's checked_launch).
+  const bool checked = forced_launch < 0;
+  const auto launch = checked ? WeightQuantizerLaunch::kPlainDependent : static_cast<WeightQuantizerLaunch>(forced_launch);
   switch (strip) {
     case 64:
-      return Launch<kMode, 64>(w, rows, cols, codes, state, scratch, stream, launch, max_grid_64);
+      return Launch<kMode, 64>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_64);
     case 256:
-      return Launch<kMode, 256>(w, rows, cols, codes, state, scratch, stream, launch, max_grid_256);
+      return Launch<kMode, 256>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_256);
     default:
       return absl::InvalidArgumentError(absl::StrCat("weight quantizer: no strip of ", strip, " columns"));
   }
