@@ -55,6 +55,39 @@ double Microseconds(const std::function<bool()>& op, double* host_us) {
   return ms * 1e3 / timed_calls;
 }
 
+// One weight shape's tensors (w filled, scratch cleared) and the four quantizers on them;
+// freed with the object.
+struct Shape {
+  int64_t rows, cols, n;
+  __half* w = nullptr;
+  int8_t* codes = nullptr;
+  __half* state = nullptr;
+  void* scratch = nullptr;
+  bool ok = false;
+  Shape(int64_t r, int64_t c) : rows(r), cols(c), n(r * c) {
+    namespace cuda = switchback::cuda;
+    ok = cudaMalloc(&w, n * 2) == cudaSuccess && cudaMalloc(&codes, n) == cudaSuccess &&
+         cudaMalloc(&state, 2 * (rows + cols)) == cudaSuccess &&
+         cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)) == cudaSuccess &&
+         cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok();
+    if (ok) FillNormal<<<1024, 256>>>(w, n, 7);
+  }
+  ~Shape() {
+    cudaFree(w);
+    cudaFree(codes);
+    cudaFree(state);
+    cudaFree(scratch);
+  }
+  // rowwise, colwise_T, global, global_T
+  std::vector<std::function<bool()>> Ops() {
+    namespace cuda = switchback::cuda;
+    return {[this] { return cuda::QuantizeRowwise(w, rows, cols, codes, state, nullptr).ok(); },
+            [this] { return cuda::QuantizeColwiseTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); },
+            [this] { return cuda::QuantizeGlobal(w, rows, cols, codes, state, scratch, nullptr).ok(); },
+            [this] { return cuda::QuantizeGlobalTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); }};
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -78,33 +111,15 @@ int main(int argc, char** argv) {
               "rowwise", "colwise_T", "global", "global_T");
   for (const int64_t dim : dims) {
     for (const bool swap : {false, true}) {
-      const int64_t rows = swap ? dim : 4 * dim, cols = swap ? 4 * dim : dim, n = rows * cols;
-      __half* w;
-      int8_t* codes;
-      __half* state;
-      void* scratch;
-      cudaMalloc(&w, n * 2);
-      cudaMalloc(&codes, n);
-      cudaMalloc(&state, 2 * (rows + cols));
-      cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols));
-      if (!cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok()) return 1;
-      FillNormal<<<1024, 256>>>(w, n, 7);
-      const std::function<bool()> ops[] = {
-          [&] { return cuda::QuantizeRowwise(w, rows, cols, codes, state, nullptr).ok(); },
-          [&] { return cuda::QuantizeColwiseTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); },
-          [&] { return cuda::QuantizeGlobal(w, rows, cols, codes, state, scratch, nullptr).ok(); },
-          [&] { return cuda::QuantizeGlobalTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); }};
-      std::printf("%6ld %6ld |", static_cast<long>(rows), static_cast<long>(cols));
-      for (const auto& op : ops) {
+      Shape shape(swap ? dim : 4 * dim, swap ? 4 * dim : dim);
+      if (!shape.ok) return 1;
+      std::printf("%6ld %6ld |", static_cast<long>(shape.rows), static_cast<long>(shape.cols));
+      for (const auto& op : shape.Ops()) {
         double host_us = 0.0;
         const double us = Microseconds(op, &host_us);
-        std::printf(" %7.2f (%4.2f) h%5.2f", us, 3.0 * n / (us * 1e-6) / 1e12, host_us);
+        std::printf(" %7.2f (%4.2f) h%5.2f", us, 3.0 * shape.n / (us * 1e-6) / 1e12, host_us);
       }
       std::printf("\n");
-      cudaFree(w);
-      cudaFree(codes);
-      cudaFree(state);
-      cudaFree(scratch);
     }
   }
   if (variants) {
@@ -117,35 +132,20 @@ int main(int argc, char** argv) {
     std::printf("weight quantizer variants: us per call (TB/s) colwise_T / global / global_T\n");
     for (const int64_t dim : dims) {
       for (const bool swap : {false, true}) {
-        const int64_t rows = swap ? dim : 4 * dim, cols = swap ? 4 * dim : dim, n = rows * cols;
-        __half *w, *state;
-        int8_t* codes;
-        void* scratch;
-        cudaMalloc(&w, n * 2);
-        cudaMalloc(&codes, n);
-        cudaMalloc(&state, 2 * (rows + cols));
-        cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols));
-        if (!cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok()) return 1;
-        FillNormal<<<1024, 256>>>(w, n, 7);
+        Shape shape(swap ? dim : 4 * dim, swap ? 4 * dim : dim);
+        if (!shape.ok) return 1;
+        const std::vector<std::function<bool()>> ops = shape.Ops();
         for (const auto& kind : kinds) {
           cuda::OverrideWeightQuantizerForBench(kind.strip, kind.launch);
-          std::printf("%6ld %6ld %-15s|", static_cast<long>(rows), static_cast<long>(cols), kind.name);
-          const std::function<bool()> ops[] = {
-              [&] { return cuda::QuantizeColwiseTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); },
-              [&] { return cuda::QuantizeGlobal(w, rows, cols, codes, state, scratch, nullptr).ok(); },
-              [&] { return cuda::QuantizeGlobalTranspose(w, rows, cols, codes, state, scratch, nullptr).ok(); }};
-          for (const auto& op : ops) {
+          std::printf("%6ld %6ld %-15s|", static_cast<long>(shape.rows), static_cast<long>(shape.cols), kind.name);
+          for (size_t i = 1; i < ops.size(); ++i) {  // the weight quantizers only
             double host_us = 0.0;
-            const double us = Microseconds(op, &host_us);
-            std::printf(" %7.2f (%4.2f)", us, 3.0 * n / (us * 1e-6) / 1e12);
+            const double us = Microseconds(ops[i], &host_us);
+            std::printf(" %7.2f (%4.2f)", us, 3.0 * shape.n / (us * 1e-6) / 1e12);
           }
           std::printf("  %s\n", cudaGetErrorString(cudaGetLastError()));
         }
         cuda::OverrideWeightQuantizerForBench(0, -1);
-        cudaFree(w);
-        cudaFree(codes);
-        cudaFree(state);
-        cudaFree(scratch);
       }
     }
   }

@@ -37,7 +37,7 @@ constexpr int kQuad = 4;       // consecutive rows per thread
 constexpr int kMaxCachedPasses = 3;
 constexpr int kMaxGrid = 1024;
 
-// A pass of a block over its region: kStrip columns x PassRows rows, 32 KB of w. A warp
+// A pass of a block over its region: kStrip columns x kRows rows, 32 KB of w. A warp
 // covers 8 quads (32 rows) x 4 vectors of 8 columns (its loads are 64-byte row segments,
 // its transposed stores 32-byte runs of 4 columns: whole sectors); kStrip / 32 warps side
 // by side cover the strip. Wider strips read longer runs of each row of w (DRAM pages);
