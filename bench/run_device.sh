@@ -8,7 +8,8 @@
 #   fp16      bench/fp16_interleaved.py: our fp16 products and torch.matmul alternately,
 #             same process and tensors (the bundle's lib/libswitchback_fp16.so)
 #   fp16_choices  bench/fp16_choices.py: cuBLASLt's log of what torch.matmul and our runner
-#             chose on the products where torch was faster ($OUT/cublaslt.log)
+#             ran on every fp16 product of the sweep ($OUT/cublaslt.log.gz), compared
+#             product by product ($OUT/fp16_choices.txt)
 #   bench     the int8 GEMM variants' TOP/s on the sweep's shapes (bench/int8_gemm_bench,
 #             BENCH_ARGS names the variants), then the quantizers on the weight shapes
 #             (bench/quantize_bench) and where the weight quantizers' time goes
@@ -101,7 +102,10 @@ for step in "${steps[@]}"; do
       ;;
     fp16_choices)
       python3 bench/fp16_choices.py --lib "$BUNDLE/lib/libswitchback_fp16.so" --log "$OUT/cublaslt.log" \
-        2>&1 | tee "$LOGS/fp16_choices.log" || status=1
+        >"$LOGS/fp16_choices.log" 2>&1 || status=1
+      python3 bench/fp16_choices.py --compare "$OUT/cublaslt.log" >"$OUT/fp16_choices.txt" || status=1
+      tail -n 1 "$OUT/fp16_choices.txt"
+      gzip -f "$OUT/cublaslt.log"
       ;;
     bench)
       nvidia-smi --query-gpu=clocks.sm,power.draw,temperature.gpu --format=csv,noheader,nounits \
