@@ -4,7 +4,8 @@
 Two sweeps minutes apart differ per configuration by more than the 3% that the
 comparison is about (docs/BENCHMARKS.md: run-to-run spread), so each of the sweep's fp16
 products is timed here on the same tensors and stream, in the order torch, ours, ours,
-torch (a linear drift in clocks cancels), each with the daemon's timing (bench/baselines.py).
+torch (a linear drift in clocks cancels), each with the daemon's timing (bench/baselines.py);
+--rounds N repeats that order N times and compares each side's median.
 Ours comes from the bundle's lib/libswitchback_fp16.so (bench/fp16_capi.cc) through
 ctypes. One JSON line per configuration, then a summary on stderr.
 
@@ -42,6 +43,8 @@ def main():
     p.add_argument("--lib", required=True)
     p.add_argument("--only", help="a file of this script's output: time only the products below --below there")
     p.add_argument("--below", type=float, default=0.97)
+    p.add_argument("--rounds", type=int, default=1,
+                   help="rounds of torch, ours, ours, torch per product; each side's median is compared")
     add_sweep_args(p)
     args = p.parse_args()
     only = None
@@ -65,7 +68,7 @@ def main():
             "gw": (lambda: torch.matmul(g.t(), x), (1, 0, dout, din, batch, g, x)),
             "gx": (lambda: torch.matmul(g, w), (0, 0, batch, din, dout, g, w)),
         }
-        line["order"] = "torch ours ours torch"
+        line["order"] = " ".join(["torch ours ours torch"] * args.rounds)
         for name, (theirs, (ta, tb, m, n, k, a, b)) in plans.items():
             if only is not None and (batch, din, dout, name) not in only:
                 continue
@@ -76,18 +79,21 @@ def main():
                         variant, 128, error, 512) != 0:
                     raise RuntimeError(error.value.decode())
 
-            t1 = time_op(theirs, args.repeat)[0]
-            o1 = time_op(ours, args.repeat)[0]
-            o2 = time_op(ours, args.repeat)[0]
-            t2 = time_op(theirs, args.repeat)[0]
+            t_runs, o_runs = [], []
+            for _ in range(args.rounds):
+                t_runs.append(time_op(theirs, args.repeat)[0])
+                o_runs.append(time_op(ours, args.repeat)[0])
+                o_runs.append(time_op(ours, args.repeat)[0])
+                t_runs.append(time_op(theirs, args.repeat)[0])
             ref = theirs().float()
             rel = ((c.float() - ref).abs().max() / ref.pow(2).mean().sqrt()).item()
-            t, o = 0.5 * (t1 + t2), 0.5 * (o1 + o2)
+            # The median of each side's runs (with one round, the mean of two).
+            t, o = statistics.median(t_runs), statistics.median(o_runs)
             line[f"torch_{name}"] = t
             line[f"ours_{name}"] = o
             line[f"ratio_{name}"] = t / o  # > 1: ours faster
-            line[f"ours_{name}_runs"] = [o1, o2]
-            line[f"torch_{name}_runs"] = [t1, t2]
+            line[f"ours_{name}_runs"] = o_runs
+            line[f"torch_{name}_runs"] = t_runs
             line[f"variant_{name}"] = variant.value.decode()
             line[f"max_diff_over_rms_{name}"] = rel
             ratios[name].append(t / o)

@@ -8,7 +8,8 @@ namespace switchback::cuda {
 // must all be resident at once: the grid never exceeds what the occupancy calculator
 // allows, and the cooperative launch also has the driver check it. "Dependent" adds
 // programmatic dependent launch (sm_90): the next kernel in the stream may start its
-// launch once this one is past its barrier.
+// launch once this one is past its barrier. The default: cooperative the first time a
+// kernel runs a grid larger than before, plain and dependent after that.
 enum class WeightQuantizerLaunch { kCooperative = 0, kPlain = 1, kPlainDependent = 2, kCooperativeDependent = 3 };
 
 // strip_columns: 64 or 256 columns per block region (0: chosen by shape); launch: a
