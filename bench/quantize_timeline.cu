@@ -1,6 +1,7 @@
 // Where the weight quantizers' time goes: the kernel built with SWITCHBACK_WQ_TIMELINE
-// stamps %globaltimer per block at entry, before and after the grid barrier, once the
-// divisor is known (global modes) and at exit; this prints the spans of the last of 40
+// stamps %globaltimer per block at entry, after posting its maxima, once it has seen the
+// posts it waits for (colwise: those of its last region's strip), once the divisor is known
+// (global modes) and at exit; this prints the spans of the last of 40
 // back-to-back calls (relative to the first block's entry) beside the time per call of 64
 // more, as the original mode calls them. Not a test.
 //
@@ -43,8 +44,8 @@ int main(int argc, char** argv) {
   cuda::OverrideWeightQuantizerForBench(strip, launch);
   if (shapes.empty()) shapes = {{4096, 1024}, {5120, 1280}, {8192, 2048}, {16384, 4096}};
   const char* names[] = {"colwise_T", "global", "global_T"};
-  std::printf("us from the first block's entry: pass 1 done (first..last block), barrier left "
-              "(first..last), divisor known (last), exit (last) | us per call, 64 back to back\n");
+  std::printf("us from the first block's entry: pass 1 done and posted (first..last block), "
+              "posts seen (first..last), divisor known (last), exit (last) | us per call, 64 back to back\n");
   for (const auto& shape : shapes) {
     const int64_t rows = shape.first, cols = shape.second;
     const int64_t n = rows * cols;
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
       auto us = [&](unsigned long long t) { return (static_cast<double>(t) - static_cast<double>(entry)) / 1e3; };
       char div[16] = "     -";
       if (divisor) std::snprintf(div, sizeof(div), "%6.2f", us(divisor));
-      std::printf("%6ld x %5ld %-9s %3d blocks | pass 1 %6.2f..%6.2f | barrier %6.2f..%6.2f | divisor %s | exit %6.2f | %6.2f\n",
+      std::printf("%6ld x %5ld %-9s %3d blocks | pass 1 %6.2f..%6.2f | posts seen %6.2f..%6.2f | divisor %s | exit %6.2f | %6.2f\n",
                   static_cast<long>(rows), static_cast<long>(cols), names[mode], blocks, us(p1_first), us(p1_last),
                   us(bar_first), us(bar_last), div, us(exit), ms * 1e3 / 64);
     }

@@ -4,11 +4,11 @@
 // and the quantizing pass, and a second read of w from HBM, cost more than the bytes
 // (docs/BENCHMARKS.md). Here one kernel does both: every block owns regions of w (a strip
 // of columns x a chunk of rows), reads them once to find its part of the absmax (per
-// column or one scalar, folded into a vector of maxima in global memory with red.max),
-// keeps as much as fits in shared memory, meets the other blocks at a grid barrier, then
-// quantizes its regions (from shared memory, else from global memory in reverse order, so
-// the most recently read bytes come back from L2; when w fits in L2, with eviction
-// priorities and a one-pass L2 prefetch that keep those bytes there).
+// column or one scalar), keeps as much as fits in shared memory, posts its maxima to the
+// blocks that need them and waits for theirs (the blocks of its strip for colwise, every
+// block for global), then quantizes its regions (from shared memory, else from global
+// memory in reverse order, so the most recently read bytes come back from L2; when w fits
+// in L2, with eviction priorities and a one-pass L2 prefetch that keep those bytes there).
 // Each thread holds 4 consecutive rows x 8 columns, so the transposed codes leave as
 // 4-byte words (4 rows of one column) packed in registers: no staging, no barrier per tile.
 #include <algorithm>
@@ -50,20 +50,41 @@ struct PassShape {
   static constexpr int kRows = kRowGroups * 8 * kQuad;
 };
 
-// Scratch (32-bit words): the grid barrier's word, then the maxima, double-buffered by the
-// barrier's phase (its top bit, which flips once per call): a call folds into the buffers
-// its phase names and zeroes the others for the next call, whichever mode that is (so the
-// scratch needs zeroing once, not per call). The global maximum is spread over
-// kGlobalSlots words (block b folds into slot b % kGlobalSlots) and every word that many
-// blocks hit sits in a 128-byte line of its own: atomics and polls of one line serialize.
+// Scratch (32-bit words). A block posts a maximum as one word, 0x80000000 | its float bits
+// (maxima are non-negative, so the top bit is free): the flag and the value arrive together,
+// with no fence and no atomic, and a reader polls the words it needs until all are flagged.
+// Colwise posts go to [chunk][column], global ones to [block]. The posts are double-buffered
+// by a phase that flips once per call: a call posts into its phase's half, which the call
+// before it zeroed, and zeroes the words the call before it used in the other half (so the
+// scratch needs zeroing once, not per call). The phase flips when the last block of the
+// grid has read it (the `entered` count; all blocks read it at entry, before posting).
 struct ScratchLayout {
-  static constexpr int kLine = 32;  // words per 128-byte line
-  static constexpr int kGlobalSlots = 8;
-  static constexpr int64_t kBarrier = 0;
-  __host__ __device__ static constexpr int64_t GlobalMax(int phase, int slot) { return (1 + phase * kGlobalSlots + slot) * kLine; }
-  static constexpr int64_t kColumnMax = (1 + 2 * kGlobalSlots) * kLine;  // [2][cols]
-  static int64_t Words(int64_t cols) { return kColumnMax + 2 * cols; }
+  static constexpr int kLine = 32;  // words per 128-byte line: polled words apart from counters
+  static constexpr int64_t kPhase = 0;
+  static constexpr int64_t kEntered = kLine;
+  static constexpr int64_t kUsed = 2 * kLine;  // [2]: words of each half its last call posted
+  static constexpr int64_t kPosts = 3 * kLine;  // [2][PostWords]
+  static int64_t PostWords(int64_t rows, int64_t cols);
+  static int64_t Words(int64_t rows, int64_t cols) { return kPosts + 2 * PostWords(rows, cols); }
 };
+
+constexpr unsigned kPosted = 0x80000000u;
+
+__device__ __forceinline__ unsigned LoadRelaxed(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+__device__ __forceinline__ unsigned LoadAcquire(const unsigned* p) {
+  unsigned v;
+  asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
+  return v;
+}
+__device__ __forceinline__ void StoreRelaxed(unsigned* p, unsigned v) {
+  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
+}
+__device__ __forceinline__ unsigned PostOf(float m) { return kPosted | __float_as_uint(m); }
+__device__ __forceinline__ float ValueOf(unsigned post) { return __uint_as_float(post & ~kPosted); }
 
 struct Params {
   const __half* w;
@@ -72,7 +93,8 @@ struct Params {
   bool vec_out;  // 8-byte (in place) or 4-byte (transposed) code stores
   int8_t* codes;
   __half* state;
-  unsigned* scratch;  // ScratchLayout; maxima as float bits (non-negative: ordered as unsigned)
+  unsigned* scratch;  // ScratchLayout
+  int64_t post_words;  // ScratchLayout::PostWords
   int strips, chunks;
   int64_t chunk_rows;  // a multiple of the pass's rows
   int cached_passes;
@@ -142,27 +164,8 @@ __device__ __forceinline__ float Element(const Half8& v, int i) {
   return i % 2 == 0 ? __low2float(v.h[i / 2]) : __high2float(v.h[i / 2]);
 }
 
-// Every block of the grid arrives once per call (all blocks are co-resident: the grid is
-// at most what the occupancy calculator allows). Block 0 adds 2^31 - (blocks - 1), the
-// others 1, so the word's top bit flips when the last block arrives and its low bits are
-// back where they were: no reset, and the top bit tells calls apart. One fence and one
-// atomic per block; each block's global writes before the barrier (its red.max) are
-// visible to every block after it.
-__device__ __forceinline__ void GridBarrier(unsigned* word) {
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    const unsigned add = blockIdx.x == 0 ? 0x80000000u - (gridDim.x - 1) : 1u;
-    __threadfence();
-    const unsigned before = atomicAdd(word, add);
-    while (((before ^ *reinterpret_cast<volatile unsigned*>(word)) & 0x80000000u) == 0) {
-    }
-    __threadfence();
-  }
-  __syncthreads();
-}
-
 // Programmatic dependent launch (sm_90): wait for the previous kernel in the stream before
-// touching memory; let the next one start launching once this one is past its barrier.
+// touching memory; let the next one start launching once this one has posted its maxima.
 // No-ops when the launch did not ask for it.
 __device__ __forceinline__ void WaitForPreviousGrid() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
@@ -177,7 +180,7 @@ __device__ __forceinline__ void LetNextGridLaunch() {
 
 #ifdef SWITCHBACK_WQ_TIMELINE
 // bench/quantize_timeline builds this file with per-block %globaltimer stamps (thread 0):
-// entry, pass 1 done, barrier left, divisor known (global modes), exit.
+// entry, pass 1 done and posted, posts seen, divisor known (global modes), exit.
 }  // namespace
 __device__ unsigned long long g_wq_timeline[1024][5];
 namespace {
@@ -204,18 +207,25 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   __shared__ __half2 colred[Shape::kRowGroups][kStrip / 2];
   __shared__ Divisor divisor[kStrip];
   __shared__ float blockred[32];
+  __shared__ float chunkmax[kColwise ? kThreads : 1];
 
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
   const int quad = (lane & 7) + 8 * (warp / Shape::kWarpsAcross);
   const int cv = ((lane >> 3) + 4 * (warp % Shape::kWarpsAcross)) * 8;
   const int items = p.strips * p.chunks;
 
-  // This call's maxima are those of the barrier's phase (in shared memory: registers are
-  // short; read after the next __syncthreads); the other phase's are zeroed after the barrier.
-  __shared__ unsigned phase;
-  if (t == 0) phase = *reinterpret_cast<volatile unsigned*>(p.scratch + ScratchLayout::kBarrier) >> 31;
-  auto global_max = [&](int slot) { return p.scratch + ScratchLayout::GlobalMax(phase, slot); };
-  auto column_max = [&] { return p.scratch + ScratchLayout::kColumnMax + phase * p.cols; };
+  // This call's phase and the words the call before it posted (in shared memory: registers
+  // are short; read after the next __syncthreads). The phase is read before this block
+  // counts itself in (acquire), so the last block in knows every block has read it.
+  __shared__ unsigned phase, stale_words;
+  unsigned entered = 0;
+  if (t == 0) {
+    const unsigned ph = LoadAcquire(p.scratch + ScratchLayout::kPhase) & 1u;
+    phase = ph;
+    stale_words = LoadRelaxed(p.scratch + ScratchLayout::kUsed + (ph ^ 1u));
+    entered = atomicAdd(p.scratch + ScratchLayout::kEntered, 1u);
+  }
+  auto posts = [&](unsigned ph) { return p.scratch + ScratchLayout::kPosts + ph * p.post_words; };
 
   using detail::L2Policy;
   using detail::L2Priority;
@@ -251,7 +261,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     }
     if constexpr (kColwise) {
       // Max over the rows: the 8 lanes of a vector within the warp, then the row groups'
-      // warps that share it, via smem; then into the column maxima of the whole tensor.
+      // warps that share it, via smem; posted for the blocks of the other chunks.
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         __half2 o = m[i];
@@ -265,8 +275,9 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         __half2 o = colred[0][t];
         for (int w = 1; w < Shape::kRowGroups; ++w) o = Max2(o, colred[w][t]);
         const int64_t c = g.c0 + 2 * t;
-        if (c < p.cols) atomicMax(column_max() + c, __float_as_uint(__low2float(o)));
-        if (c + 1 < p.cols) atomicMax(column_max() + c + 1, __float_as_uint(__high2float(o)));
+        unsigned* post = posts(phase) + g.chunk * p.cols + c;
+        if (c < p.cols) StoreRelaxed(post, PostOf(__low2float(o)));
+        if (c + 1 < p.cols) StoreRelaxed(post + 1, PostOf(__high2float(o)));
       }
       __syncthreads();
     } else {
@@ -275,27 +286,45 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   }
   if constexpr (!kColwise) {
     const float m = detail::BlockMax(fmaxf(__low2float(gmax), __high2float(gmax)), blockred);
-    if (t == 0) atomicMax(global_max(blockIdx.x % ScratchLayout::kGlobalSlots), __float_as_uint(m));
+    if (t == 0) StoreRelaxed(posts(phase) + blockIdx.x, PostOf(m));
   }
   WQ_MARK(1);
-  GridBarrier(p.scratch + ScratchLayout::kBarrier);
   LetNextGridLaunch();
-  WQ_MARK(2);
+  // Housekeeping for the next call, while the other blocks finish pass 1: zero what the call
+  // before posted in the other half, record what this one posts, flip the phase once every
+  // block has read it.
   {
-    const unsigned other = phase ^ 1;
-    unsigned* stale = p.scratch + ScratchLayout::kColumnMax + other * p.cols;
-    for (int64_t c = blockIdx.x * int64_t{kThreads} + t; c < p.cols; c += int64_t{gridDim.x} * kThreads) stale[c] = 0;
-    if (blockIdx.x == 0 && t < ScratchLayout::kGlobalSlots) p.scratch[ScratchLayout::GlobalMax(other, t)] = 0;
+    const unsigned other = phase ^ 1u;
+    const int64_t stale = min(static_cast<int64_t>(stale_words), p.post_words);
+    unsigned* words = posts(other);
+    for (int64_t i = blockIdx.x * int64_t{kThreads} + t; i < stale; i += int64_t{gridDim.x} * kThreads) words[i] = 0;
+    if (t == 0) {
+      if (blockIdx.x == 0) p.scratch[ScratchLayout::kUsed + phase] = kColwise ? p.chunks * p.cols : gridDim.x;
+      if (entered == gridDim.x - 1) {
+        p.scratch[ScratchLayout::kEntered] = 0;
+        p.scratch[ScratchLayout::kPhase] = other;
+      }
+    }
   }
 
   if constexpr (!kColwise) {
-    if (t < 32) {
-      const float absmax =
-          detail::WarpMax(t < ScratchLayout::kGlobalSlots ? __uint_as_float(__ldcg(global_max(t))) : 0.0f);
-      if (t == 0) {
-        if (blockIdx.x == 0) *p.state = __float2half_rn(absmax);  // exact: an input value
-        divisor[0] = detail::MakeDivisor(absmax);
+    // Every block's post, polled until all are flagged.
+    float m = 0.0f;
+    for (;;) {
+      int ok = 1;
+      m = 0.0f;
+      for (int i = t; i < static_cast<int>(gridDim.x); i += kThreads) {
+        const unsigned v = LoadRelaxed(posts(phase) + i);
+        ok &= v >> 31;
+        m = fmaxf(m, ValueOf(v));
       }
+      if (__syncthreads_and(ok)) break;
+    }
+    WQ_MARK(2);
+    const float absmax = detail::BlockMax(m, blockred);
+    if (t == 0) {
+      if (blockIdx.x == 0) *p.state = __float2half_rn(absmax);  // exact: an input value
+      divisor[0] = detail::MakeDivisor(absmax);
     }
     WQ_MARK(3);
   }
@@ -305,10 +334,27 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   for (int item = first_item; item >= static_cast<int>(blockIdx.x); item -= gridDim.x) {
     const Region g = RegionOf<kStrip>(p, item);
     if constexpr (kColwise) {
-      __syncthreads();  // the previous region's divisors are no longer read
-      const int64_t c = g.c0 + t;
+      // The strip's column maxima: the posts of its chunks, polled until all are flagged.
+      // Thread t reads column t % kStrip of chunks t / kStrip, + kThreads / kStrip, ...
+      const int64_t c = g.c0 + t % kStrip;
+      float m = 0.0f;
+      for (;;) {
+        int ok = 1;
+        m = 0.0f;
+        if (c < p.cols) {
+          for (int k = t / kStrip; k < p.chunks; k += kThreads / kStrip) {
+            const unsigned v = LoadRelaxed(posts(phase) + k * p.cols + c);
+            ok &= v >> 31;
+            m = fmaxf(m, ValueOf(v));
+          }
+        }
+        if (__syncthreads_and(ok)) break;  // also: the previous region's divisors are no longer read
+      }
+      WQ_MARK(2);
+      chunkmax[t] = m;
+      __syncthreads();
       if (t < kStrip) {
-        const float m = c < p.cols ? __uint_as_float(__ldcg(column_max() + c)) : 0.0f;
+        for (int k = 1; k < kThreads / kStrip; ++k) m = fmaxf(m, chunkmax[t + k * kStrip]);
         if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
         divisor[t] = detail::MakeDivisor(m);
       }
@@ -405,6 +451,16 @@ absl::StatusOr<Decomposition> Decompose(int64_t rows, int64_t cols, int strip_co
   return d;
 }
 
+// Posts one half of the scratch holds: a block each (global), or a chunk x column each
+// (colwise). Decompose gives at most max(1, kMaxGrid / strips) chunks of at least one
+// pass's rows; the fewest strips and the shortest passes are the 256-column ones.
+int64_t ScratchLayout::PostWords(int64_t rows, int64_t cols) {
+  const int64_t min_pass_rows = PassShape<256>::kRows;
+  const int64_t strips = (cols + 255) / 256;
+  const int64_t chunks = std::min((rows + min_pass_rows - 1) / min_pass_rows, std::max<int64_t>(1, kMaxGrid / std::max<int64_t>(strips, 1)));
+  return std::max<int64_t>(kMaxGrid, chunks * cols);
+}
+
 // 64-column strips unless they leave a fifth of the co-resident blocks idle and 256-column
 // strips leave fewer (on the sweep's shapes: 1664 x 6656, 208 of 264 blocks against 234;
 // measured 24.6 against 18.9 us; elsewhere 64 was as fast or faster: at 128 MB, 133 against
@@ -419,7 +475,7 @@ int ChooseStrip(int64_t rows, int64_t cols, int max_grid) {
 // checked_launch: the default launch. The first time a kernel runs a grid larger than any
 // before it, it is launched cooperatively once, so that the driver checks that the grid is
 // co-resident in this context (an MPS client limited to part of the SMs would otherwise
-// spin at the barrier forever; the check fails with an error instead); later calls launch
+// spin waiting for posts forever; the check fails with an error instead); later calls launch
 // plainly with programmatic dependent launch.
 template <WeightMode kMode, int kStrip>
 absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __half* state,
@@ -445,6 +501,11 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   p.codes = codes;
   p.state = state;
   p.scratch = static_cast<unsigned*>(scratch);
+  p.post_words = ScratchLayout::PostWords(rows, cols);
+  if ((kMode == WeightMode::kColwiseTranspose ? d->chunks * cols : d->grid) > p.post_words) {
+    return absl::InternalError(absl::StrCat("weight quantizer: ", d->chunks, " chunks of ", cols,
+                                            " columns overflow the scratch's ", p.post_words, " posts"));
+  }
   p.vec_in = cols % 8 == 0 && detail::Aligned16(w);
   p.vec_out = kTranspose ? rows % 4 == 0 && (reinterpret_cast<uintptr_t>(codes) & 3) == 0
                          : cols % 8 == 0 && (reinterpret_cast<uintptr_t>(codes) & 7) == 0;
@@ -518,8 +579,8 @@ void OverrideWeightQuantizerForBench(int strip_columns, int launch) {
   g_launch_override.store(launch, std::memory_order_relaxed);
 }
 
-size_t QuantizeScratchBytes(int64_t /*rows*/, int64_t cols) {
-  return sizeof(unsigned) * static_cast<size_t>(ScratchLayout::Words(std::max<int64_t>(cols, 0)));
+size_t QuantizeScratchBytes(int64_t rows, int64_t cols) {
+  return sizeof(unsigned) * static_cast<size_t>(ScratchLayout::Words(std::max<int64_t>(rows, 0), std::max<int64_t>(cols, 0)));
 }
 
 absl::Status ClearQuantizeScratch(void* scratch, int64_t rows, int64_t cols, cudaStream_t stream) {

@@ -4,11 +4,11 @@
 
 namespace switchback::cuda {
 
-// How the weight quantizer's grid is launched. Its blocks meet at a grid barrier, so they
-// must all be resident at once: the grid never exceeds what the occupancy calculator
+// How the weight quantizer's grid is launched. Its blocks wait for each other's posted
+// maxima, so they must all be resident at once: the grid never exceeds what the occupancy calculator
 // allows, and the cooperative launch also has the driver check it. "Dependent" adds
 // programmatic dependent launch (sm_90): the next kernel in the stream may start its
-// launch once this one is past its barrier. The default: cooperative the first time a
+// launch once this one has posted its maxima. The default: cooperative the first time a
 // kernel runs a grid larger than before, plain and dependent after that.
 enum class WeightQuantizerLaunch { kCooperative = 0, kPlain = 1, kPlainDependent = 2, kCooperativeDependent = 3 };
 
