@@ -79,6 +79,12 @@ __device__ __forceinline__ void Store8(void* p, uint32_t lo, uint32_t hi, uint64
                : "memory");
 }
 
+__device__ __forceinline__ void Store16(void* p, const uint4& v, uint64_t policy) {
+  asm volatile("st.global.L2::cache_hint.v4.u32 [%0], {%1, %2, %3, %4}, %5;" ::"l"(p), "r"(v.x), "r"(v.y), "r"(v.z),
+               "r"(v.w), "l"(policy)
+               : "memory");
+}
+
 // Eight codes in 8 bytes.
 struct alignas(8) Code8 {
   uint32_t lo, hi;

@@ -9,8 +9,9 @@
 // block for global), then quantizes its regions (from shared memory, else from global
 // memory in reverse order, so the most recently read bytes come back from L2; when w fits
 // in L2, with eviction priorities and a one-pass L2 prefetch that keep those bytes there).
-// Each thread holds 4 consecutive rows x 8 columns, so the transposed codes leave as
-// 4-byte words (4 rows of one column) packed in registers: no staging, no barrier per tile.
+// Each thread holds 4 consecutive rows x 8 columns, so the transposed codes come out as
+// 4-byte words (4 rows of one column) packed in registers; passes from shared memory gather
+// them in a tile that leaves in 16-byte stores (TransposeTile).
 #include <algorithm>
 #include <atomic>
 
@@ -91,6 +92,7 @@ struct Params {
   int64_t rows, cols;
   bool vec_in;   // 16-byte loads of w: cols % 8 == 0 and w aligned
   bool vec_out;  // 8-byte (in place) or 4-byte (transposed) code stores
+  bool stage_t;  // transposed codes through a shared-memory tile: rows % 16 == 0, codes 16-byte aligned
   int8_t* codes;
   __half* state;
   unsigned* scratch;  // ScratchLayout
@@ -102,6 +104,24 @@ struct Params {
   // again stay there (docs/BENCHMARKS.md: -15% time at 2048 x 8192, no gain or a loss at the
   // other sizes).
   bool steer_l2;
+};
+
+// Pass 2 of the transposing modes, for passes that come from shared memory: a pass's codes
+// go through its cache slot (free once every thread holds its vectors) as a tile of kStrip
+// rows (columns of w) x kRows bytes, and leave in 16-byte stores along codes_t's rows (64-
+// column strips: two whole 128-byte lines per row) instead of one 4-byte store per 4 rows.
+template <int kStrip>
+struct TransposeTile {
+  static constexpr int kRows = PassShape<kStrip>::kRows;
+  static constexpr int kWords = kRows / 4;      // per tile row
+  static constexpr int kGranules = kRows / 16;  // 16-byte granules per tile row
+  static_assert(kStrip * kRows <= kQuad * kThreads * 16, "a tile fits in a cache slot");
+  // Granule g of tile row c sits at g ^ Swizzle(c): the four column groups of a warp's word
+  // stores fall in distinct banks, and a row's 16-byte reads stay conflict-free.
+  __device__ static int Swizzle(int c) { return (2 * (c >> 3)) & (kGranules - 1); }
+  // The word of rows 4 quad .. 4 quad + 3 of column c.
+  __device__ static int Word(int c, int quad) { return c * kWords + (((quad >> 2) ^ Swizzle(c)) << 2) + (quad & 3); }
+  __device__ static int Granule(int c, int g) { return c * kWords + ((g ^ Swizzle(c)) << 2); }
 };
 
 struct Region {
@@ -229,14 +249,11 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
 
   using detail::L2Policy;
   using detail::L2Priority;
-  // Steered: pass-1 bytes kept in shared memory and the codes leave L2 first, the bytes
-  // read again stay (evict_last until that second read demotes them: none stays pinned
-  // after the kernel).
-  const uint64_t normal = L2Policy(L2Priority::kNormal), first = L2Policy(L2Priority::kEvictFirst);
-  const uint64_t uncached_policy = p.steer_l2 ? L2Policy(L2Priority::kEvictLast) : normal;
-  const uint64_t cached_policy = p.steer_l2 ? first : normal;
-  const uint64_t reread_policy = p.steer_l2 ? first : normal;
-  const uint64_t store_policy = p.steer_l2 ? first : normal;
+  // Steered: pass-1 bytes kept in shared memory and the codes leave L2 first (`once`), the
+  // bytes read again stay (`again`: evict_last until that second read demotes them: none
+  // stays pinned after the kernel). Two policies, not one per use: registers are at the cap.
+  const uint64_t once = L2Policy(p.steer_l2 ? L2Priority::kEvictFirst : L2Priority::kNormal);
+  const uint64_t again = L2Policy(p.steer_l2 ? L2Priority::kEvictLast : L2Priority::kNormal);
 
   // Pass 1: absmax parts; the first cached_passes passes of this block stay in shared memory.
   __half2 gmax = __float2half2_rn(0.0f);
@@ -249,14 +266,14 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       if (p.steer_l2 && j + 1 < g.passes) PrefetchPass<kStrip>(p, g, j + 1);
       const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad;
       Half8 v[kQuad];
-      const uint64_t policy = slot < p.cached_passes ? cached_policy : uncached_policy;
+      const bool cached = slot < p.cached_passes;
 #pragma unroll
-      for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv, policy);
+      for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv, cached ? once : again);
 #pragma unroll
       for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
         for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
-        if (slot < p.cached_passes) cache[(slot * kQuad + k) * kThreads + t] = v[k];
+        if (cached) cache[(slot * kQuad + k) * kThreads + t] = v[k];
       }
     }
     if constexpr (kColwise) {
@@ -371,7 +388,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         for (int k = 0; k < kQuad; ++k) v[k] = cache[(slot * kQuad + k) * kThreads + t];
       } else {
 #pragma unroll
-        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc, reread_policy);
+        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc, once);
       }
       if constexpr (!kTranspose) {
 #pragma unroll
@@ -380,7 +397,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
           if (gr + k >= g.r1) continue;
           int8_t* out = p.codes + (gr + k) * p.cols + gc;
           if (p.vec_out && gc + 8 <= p.cols) {
-            detail::Store8(out, c.lo, c.hi, store_policy);
+            detail::Store8(out, c.lo, c.hi, once);
           } else {
 #pragma unroll
             for (int i = 0; i < 8; ++i) {
@@ -389,19 +406,41 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
           }
         }
       } else {
-        // Column i of the quad: its 4 rows' codes in one word, stored along codes_t's row.
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {
+        // Column i of the quad: its 4 rows' codes in one word, stored along codes_t's row,
+        // or into the tile when this whole pass goes through one.
+        using Tile = TransposeTile<kStrip>;
+        auto word_of = [&](int i) {
           const Divisor d = divisor[kColwise ? cv + i : 0];
-          const uint32_t word = detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
-                                              detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
-          const int64_t oc = gc + i;
-          if (oc >= p.cols || gr >= g.r1) continue;
-          int8_t* out = p.codes + oc * p.rows + gr;
-          if (p.vec_out && gr + kQuad <= g.r1) {
-            detail::Store4(out, word, store_policy);
-          } else {
-            for (int k = 0; k < kQuad && gr + k < g.r1; ++k) out[k] = static_cast<int8_t>((word >> (8 * k)) & 0xffu);
+          return detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
+                               detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
+        };
+        const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
+                            g.c0 + kStrip <= p.cols;  // uniform over the block
+        if (staged) {
+          uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
+          __syncthreads();  // every thread holds its vectors: the slot is free
+#pragma unroll
+          for (int i = 0; i < 8; ++i) tile[Tile::Word(cv + i, quad)] = word_of(i);
+          __syncthreads();
+          const int64_t r0 = g.r0 + j * Shape::kRows;
+#pragma unroll 1  // unrolled, the 256-column colwise kernel spills
+          for (int e = t; e < kStrip * Tile::kGranules; e += kThreads) {
+            const int c = e / Tile::kGranules, gi = e % Tile::kGranules;
+            const uint4 bits = *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi));
+            detail::Store16(p.codes + (g.c0 + c) * p.rows + r0 + gi * 16, bits, once);
+          }
+        } else {
+#pragma unroll
+          for (int i = 0; i < 8; ++i) {
+            const uint32_t word = word_of(i);
+            const int64_t oc = gc + i;
+            if (oc >= p.cols || gr >= g.r1) continue;
+            int8_t* out = p.codes + oc * p.rows + gr;
+            if (p.vec_out && gr + kQuad <= g.r1) {
+              detail::Store4(out, word, once);
+            } else {
+              for (int k = 0; k < kQuad && gr + k < g.r1; ++k) out[k] = static_cast<int8_t>((word >> (8 * k)) & 0xffu);
+            }
           }
         }
       }
@@ -509,6 +548,7 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   p.vec_in = cols % 8 == 0 && detail::Aligned16(w);
   p.vec_out = kTranspose ? rows % 4 == 0 && (reinterpret_cast<uintptr_t>(codes) & 3) == 0
                          : cols % 8 == 0 && (reinterpret_cast<uintptr_t>(codes) & 7) == 0;
+  p.stage_t = kTranspose && rows % 16 == 0 && (reinterpret_cast<uintptr_t>(codes) & 15) == 0;
   p.chunk_rows = d->chunk_rows;
   p.chunks = static_cast<int>(d->chunks);
   p.strips = static_cast<int>(d->strips);
