@@ -36,6 +36,7 @@ int switchback_fp16_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const 
     switchback::cuda::GemmFp16Runner::Options options;
     if (const char* mb = std::getenv("SWITCHBACK_FP16_WORKSPACE_MB")) options.workspace_bytes = size_t{std::strtoull(mb, nullptr, 10)} << 20;
     if (const char* n = std::getenv("SWITCHBACK_FP16_CANDIDATES")) options.candidates = std::atoi(n);
+    if (const char* v = std::getenv("SWITCHBACK_FP16_CALL_NEEDED_WORKSPACE")) options.call_with_needed_workspace = std::atoi(v) != 0;
     auto created = switchback::cuda::GemmFp16Runner::Create(options);
     if (!created.ok()) {
       CopyOut(std::string(created.status().message()), error, error_len);

@@ -18,6 +18,7 @@ struct Plan {
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
   // The heuristic's candidates, best first; after the first call, only the fastest.
   std::vector<cublasLtMatmulAlgo_t> algos;
+  std::vector<size_t> workspace_needed;  // per algorithm, as the heuristic reported it
   bool tuned = false;
   std::string variant;
 
@@ -59,6 +60,7 @@ std::string AlgoName(const cublasLtMatmulAlgo_t& algo) {
 struct GemmFp16Runner::Impl {
   Options options;
   cublasLtHandle_t handle = nullptr;
+  int32_t sm_count = 0;  // the device's SMs, set on every plan as cuBLAS does under torch.matmul
   void* workspace = nullptr;
   std::map<std::tuple<int, int, int64_t, int64_t, int64_t>, std::unique_ptr<Plan>> plans;
 
@@ -78,6 +80,8 @@ struct GemmFp16Runner::Impl {
     const cublasOperation_t op_b = ta == Transpose::kYes ? CUBLAS_OP_T : CUBLAS_OP_N;
     SB_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof(op_a)));
     SB_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof(op_b)));
+    SB_CUBLAS_CHECK(
+        cublasLtMatmulDescSetAttribute(plan->desc, CUBLASLT_MATMUL_DESC_SM_COUNT_TARGET, &sm_count, sizeof(sm_count)));
     // Stored shapes (column-major rows x cols, ld = rows).
     const uint64_t a_rows = tb == Transpose::kYes ? k : n, a_cols = tb == Transpose::kYes ? n : k;
     const uint64_t b_rows = ta == Transpose::kYes ? m : k, b_cols = ta == Transpose::kYes ? k : m;
@@ -100,7 +104,10 @@ struct GemmFp16Runner::Impl {
       return absl::UnimplementedError(absl::StrCat("cuBLASLt has no fp16 algorithm for m=", m, " n=", n, " k=", k));
     }
     for (int i = 0; i < found; ++i) {
-      if (results[i].state == CUBLAS_STATUS_SUCCESS) plan->algos.push_back(results[i].algo);
+      if (results[i].state == CUBLAS_STATUS_SUCCESS) {
+        plan->algos.push_back(results[i].algo);
+        plan->workspace_needed.push_back(results[i].workspaceSize);
+      }
     }
     if (plan->algos.empty()) return absl::UnimplementedError("cuBLASLt returned no usable fp16 algorithm");
     plan->variant = AlgoName(plan->algos.front());
@@ -118,6 +125,9 @@ absl::StatusOr<std::unique_ptr<GemmFp16Runner>> GemmFp16Runner::Create(const Opt
   runner->impl_ = std::make_unique<Impl>();
   runner->impl_->options = options;
   SB_CUBLAS_CHECK(cublasLtCreate(&runner->impl_->handle));
+  int device = 0;
+  SB_CUDA_CHECK(cudaGetDevice(&device));
+  SB_CUDA_CHECK(cudaDeviceGetAttribute(&runner->impl_->sm_count, cudaDevAttrMultiProcessorCount, device));
   if (options.workspace_bytes > 0) SB_CUDA_CHECK(cudaMalloc(&runner->impl_->workspace, options.workspace_bytes));
   return runner;
 }
@@ -132,9 +142,10 @@ absl::Status GemmFp16Runner::Run(Transpose ta, Transpose tb, int64_t m, int64_t 
   if (!plan.ok()) return plan.status();
   Plan& p = **plan;
   const float alpha = 1.0f, beta = 0.0f;
-  auto call = [&](const cublasLtMatmulAlgo_t& algo) {
-    return cublasLtMatmul(impl_->handle, p.desc, &alpha, b, p.a, a, p.b, &beta, c, p.c, c, p.c, &algo,
-                          impl_->workspace, impl_->options.workspace_bytes, stream);
+  auto call = [&](size_t i) {
+    const size_t ws = impl_->options.call_with_needed_workspace ? p.workspace_needed[i] : impl_->options.workspace_bytes;
+    return cublasLtMatmul(impl_->handle, p.desc, &alpha, b, p.a, a, p.b, &beta, c, p.c, c, p.c, &p.algos[i],
+                          impl_->workspace, ws, stream);
   };
   if (!p.tuned && p.algos.size() > 1) {
     cudaEvent_t start, stop;
@@ -143,9 +154,9 @@ absl::Status GemmFp16Runner::Run(Transpose ta, Transpose tb, int64_t m, int64_t 
     float best_ms = 1e30f;
     size_t best = 0;
     for (size_t i = 0; i < p.algos.size(); ++i) {
-      if (call(p.algos[i]) != CUBLAS_STATUS_SUCCESS) continue;  // warm-up; skip what fails
+      if (call(i) != CUBLAS_STATUS_SUCCESS) continue;  // warm-up; skip what fails
       cudaEventRecord(start, stream);
-      for (int r = 0; r < 3; ++r) call(p.algos[i]);
+      for (int r = 0; r < 3; ++r) call(i);
       cudaEventRecord(stop, stream);
       float ms = 0;
       if (cudaEventSynchronize(stop) == cudaSuccess && cudaEventElapsedTime(&ms, start, stop) == cudaSuccess &&
@@ -157,10 +168,11 @@ absl::Status GemmFp16Runner::Run(Transpose ta, Transpose tb, int64_t m, int64_t 
     cudaEventDestroy(start);
     cudaEventDestroy(stop);
     p.algos = {p.algos[best]};
+    p.workspace_needed = {p.workspace_needed[best]};
     p.variant = AlgoName(p.algos.front());
   }
   p.tuned = true;
-  SB_CUBLAS_CHECK(call(p.algos.front()));
+  SB_CUBLAS_CHECK(call(0));
   if (variant) *variant = p.variant;
   return absl::OkStatus();
 }

@@ -28,6 +28,10 @@ class GemmFp16Runner {
     size_t workspace_bytes = size_t{32} << 20;
     // The heuristic's top candidates timed once on a shape's first call (1: take its first).
     int candidates = 1;
+    // Each call offers the algorithm only the workspace the heuristic said it needs, as
+    // cuBLAS does under torch.matmul (0-4 bytes at the call in its log), not all of
+    // workspace_bytes.
+    bool call_with_needed_workspace = true;
   };
   // One per device/stream owner; not thread-safe (the engine's worker owns it).
   static absl::StatusOr<std::unique_ptr<GemmFp16Runner>> Create(const Options& options);
