@@ -13,7 +13,8 @@ ctypes. One JSON line per configuration, then a summary on stderr.
         [--only EARLIER_OUTPUT.jsonl --below 0.97]
 
 The runner's options can be varied for a trial through the environment of the C entry
-point (bench/fp16_capi.cc): SWITCHBACK_FP16_WORKSPACE_MB, SWITCHBACK_FP16_CANDIDATES.
+point (bench/fp16_capi.cc): SWITCHBACK_FP16_WORKSPACE_MB, SWITCHBACK_FP16_CANDIDATES,
+SWITCHBACK_FP16_CALL_NEEDED_WORKSPACE (0: offer the whole workspace at every call).
 """
 import argparse
 import ctypes
