@@ -64,7 +64,9 @@ struct ScratchLayout {
   static constexpr int64_t kPhase = 0;
   static constexpr int64_t kEntered = kLine;
   static constexpr int64_t kUsed = 2 * kLine;  // [2]: words of each half its last call posted
-  static constexpr int64_t kPosts = 3 * kLine;  // [2][PostWords]
+  // [2][2]: the units handed out so far in pass 1 and in pass 2 (the dynamic kernels)
+  __host__ __device__ static constexpr int64_t Counter(unsigned phase, int pass) { return 3 * kLine + phase * 16 + pass; }
+  static constexpr int64_t kPosts = 4 * kLine;  // [2][PostWords]
   static int64_t PostWords(int64_t rows, int64_t cols);
   static int64_t Words(int64_t rows, int64_t cols) { return kPosts + 2 * PostWords(rows, cols); }
 };
@@ -104,6 +106,7 @@ struct Params {
   // again stay there (docs/BENCHMARKS.md: -15% time at 2048 x 8192, no gain or a loss at the
   // other sizes).
   bool steer_l2;
+  int passes_per_item;  // chunk_rows / the pass's rows
 };
 
 // Pass 2 of the transposing modes, for passes that come from shared memory: a pass's codes
@@ -216,13 +219,95 @@ namespace {
 #define WQ_MARK(i)
 #endif
 
+// Pass 2 of pass j of region g: from cache slot `slot` if that is below cached_passes, else
+// from global memory; the codes stored. (g by value: by reference, the 256-column global_T
+// kernel spilled.)
 template <WeightMode kMode, int kStrip>
+__device__ __forceinline__ void QuantizePass(const Params& p, const Region g, int j, int slot, Half8* cache,
+                                             const Divisor* divisor, int quad, int cv, uint64_t once) {
+  using Shape = PassShape<kStrip>;
+  constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
+  constexpr bool kTranspose = kMode != WeightMode::kGlobal;
+  const int t = threadIdx.x;
+  const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad, gc = g.c0 + cv;
+  Half8 v[kQuad];
+  if (slot < p.cached_passes) {  // uniform over the block; keeps global loads out of this path
+#pragma unroll
+    for (int k = 0; k < kQuad; ++k) v[k] = cache[(slot * kQuad + k) * kThreads + t];
+  } else {
+#pragma unroll
+    for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc, once);
+  }
+  if constexpr (!kTranspose) {
+#pragma unroll
+    for (int k = 0; k < kQuad; ++k) {
+      const Code8 c = detail::Quantize8(v[k], divisor[0]);
+      if (gr + k >= g.r1) continue;
+      int8_t* out = p.codes + (gr + k) * p.cols + gc;
+      if (p.vec_out && gc + 8 <= p.cols) {
+        detail::Store8(out, c.lo, c.hi, once);
+      } else {
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+          if (gc + i < p.cols) out[i] = static_cast<int8_t>(((i < 4 ? c.lo : c.hi) >> (8 * (i % 4))) & 0xffu);
+        }
+      }
+    }
+  } else {
+    // Column i of the quad: its 4 rows' codes in one word, stored along codes_t's row,
+    // or into the tile when this whole pass goes through one.
+    using Tile = TransposeTile<kStrip>;
+    auto word_of = [&](int i) {
+      const Divisor d = divisor[kColwise ? cv + i : 0];
+      return detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
+                           detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
+    };
+    const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
+                        g.c0 + kStrip <= p.cols;  // uniform over the block
+    if (staged) {
+      uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
+      __syncthreads();  // every thread holds its vectors: the slot is free
+#pragma unroll
+      for (int i = 0; i < 8; ++i) tile[Tile::Word(cv + i, quad)] = word_of(i);
+      __syncthreads();
+      const int64_t r0 = g.r0 + j * Shape::kRows;
+#pragma unroll 1  // unrolled, the 256-column colwise kernel spills
+      for (int e = t; e < kStrip * Tile::kGranules; e += kThreads) {
+        const int c = e / Tile::kGranules, gi = e % Tile::kGranules;
+        const uint4 bits = *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi));
+        detail::Store16(p.codes + (g.c0 + c) * p.rows + r0 + gi * 16, bits, once);
+      }
+    } else {
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const uint32_t word = word_of(i);
+        const int64_t oc = gc + i;
+        if (oc >= p.cols || gr >= g.r1) continue;
+        int8_t* out = p.codes + oc * p.rows + gr;
+        if (p.vec_out && gr + kQuad <= g.r1) {
+          detail::Store4(out, word, once);
+        } else {
+          for (int k = 0; k < kQuad && gr + k < g.r1; ++k) out[k] = static_cast<int8_t>((word >> (8 * k)) & 0xffu);
+        }
+      }
+    }
+  }
+}
+
+// kDynamic (global modes, 64-column strips, tensors larger than L2): the passes of all
+// regions are numbered pass-major, unit u = j * items + item (adjacent units: adjacent
+// strips of the same rows); a block reads its own units b + r * grid for r < cached_passes
+// (cache slot r) and takes the others one at a time from a counter, in pass 1 and again in
+// pass 2, so blocks that read faster do more (128 MB with fixed regions: pass 1 ended 42-61
+// us after entry on different blocks). A template instance of its own: the same loops in
+// one kernel with the region walk slowed the smaller sizes or spilled (docs/BENCHMARKS.md).
+template <WeightMode kMode, int kStrip, bool kDynamic = false>
 __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
+  static_assert(!kDynamic || (kMode != WeightMode::kColwiseTranspose && kStrip == 64));
   using Shape = PassShape<kStrip>;
   WaitForPreviousGrid();
   WQ_MARK(0);
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
-  constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
   __shared__ __half2 colred[Shape::kRowGroups][kStrip / 2];
   __shared__ Divisor divisor[kStrip];
@@ -255,10 +340,48 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   const uint64_t once = L2Policy(p.steer_l2 ? L2Priority::kEvictFirst : L2Priority::kNormal);
   const uint64_t again = L2Policy(p.steer_l2 ? L2Priority::kEvictLast : L2Priority::kNormal);
 
+  // The dynamic kernels' units, the pool's first, and thread 0's share of a counter.
+  const int units = items * p.passes_per_item;
+  const int pool = p.cached_passes * static_cast<int>(gridDim.x);
+  __shared__ int handed;
+  auto take = [&](int pass) { return static_cast<int>(atomicAdd(p.scratch + ScratchLayout::Counter(phase, pass), 1u)); };
+  auto broadcast = [&](int from_thread0) {
+    if (t == 0) handed = from_thread0;
+    __syncthreads();
+    const int u = handed;
+    __syncthreads();  // read by every thread before thread 0 writes the next one
+    return u;
+  };
+
   // Pass 1: absmax parts; the first cached_passes passes of this block stay in shared memory.
   __half2 gmax = __float2half2_rn(0.0f);
   int slot = 0;
-  for (int item = blockIdx.x; item < items; item += gridDim.x) {
+  if constexpr (kDynamic) {
+    __half2 m[4] = {gmax, gmax, gmax, gmax};
+    for (int r = 0, u = blockIdx.x; u < units; ++r) {
+      const bool own_next = r + 1 < p.cached_passes;  // the next unit is this block's own too
+      int next = 0;  // asked for before this unit's loads, so the round trip overlaps them
+      if (!own_next && t == 0) next = pool + take(0);
+      const Region g = RegionOf<kStrip>(p, u % items);
+      const int j = u / items;
+      if (j < g.passes) {
+        const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad;
+        Half8 v[kQuad];
+        const bool cached = r < p.cached_passes;
+#pragma unroll
+        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv, cached ? once : again);
+#pragma unroll
+        for (int k = 0; k < kQuad; ++k) {
+#pragma unroll
+          for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
+          if (cached) cache[(r * kQuad + k) * kThreads + t] = v[k];
+        }
+      }
+      u = own_next ? u + static_cast<int>(gridDim.x) : broadcast(next);
+    }
+    gmax = Max2(Max2(m[0], m[1]), Max2(m[2], m[3]));
+  }
+  for (int item = blockIdx.x; item < items && !kDynamic; item += gridDim.x) {
     const Region g = RegionOf<kStrip>(p, item);
     __half2 m[4] = {gmax, gmax, gmax, gmax};
     if constexpr (kColwise) m[0] = m[1] = m[2] = m[3] = __float2half2_rn(0.0f);
@@ -316,7 +439,11 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     unsigned* words = posts(other);
     for (int64_t i = blockIdx.x * int64_t{kThreads} + t; i < stale; i += int64_t{gridDim.x} * kThreads) words[i] = 0;
     if (t == 0) {
-      if (blockIdx.x == 0) p.scratch[ScratchLayout::kUsed + phase] = kColwise ? p.chunks * p.cols : gridDim.x;
+      if (blockIdx.x == 0) {
+        p.scratch[ScratchLayout::kUsed + phase] = kColwise ? p.chunks * p.cols : gridDim.x;
+        p.scratch[ScratchLayout::Counter(other, 0)] = 0;
+        p.scratch[ScratchLayout::Counter(other, 1)] = 0;
+      }
       if (entered == gridDim.x - 1) {
         p.scratch[ScratchLayout::kEntered] = 0;
         p.scratch[ScratchLayout::kPhase] = other;
@@ -346,9 +473,30 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     WQ_MARK(3);
   }
 
-  // Pass 2, in reverse order of pass 1.
+  // Pass 2, in reverse order of pass 1 (dynamic: first the pool's units from the highest
+  // down, the most recently read first, then this block's own).
+  if constexpr (kDynamic) {
+    __syncthreads();  // the divisor
+    int r = p.cached_passes, u = broadcast(t == 0 ? units - 1 - take(1) : 0);
+    for (;;) {
+      const bool pooled = u >= pool;
+      int from_slot = p.cached_passes;  // pool units come from global memory
+      if (!pooled) {
+        if (--r < 0) break;
+        u = blockIdx.x + r * static_cast<int>(gridDim.x);
+        from_slot = r;
+      }
+      int next = 0;
+      if (pooled && t == 0) next = units - 1 - take(1);
+      const Region g = RegionOf<kStrip>(p, u % items);
+      if (u < units && u / items < g.passes) {
+        QuantizePass<kMode, kStrip>(p, g, u / items, from_slot, cache, divisor, quad, cv, once);
+      }
+      if (pooled) u = broadcast(next);
+    }
+  }
   const int first_item = blockIdx.x + ((items - 1 - blockIdx.x) / gridDim.x) * gridDim.x;
-  for (int item = first_item; item >= static_cast<int>(blockIdx.x); item -= gridDim.x) {
+  for (int item = first_item; item >= static_cast<int>(blockIdx.x) && !kDynamic; item -= gridDim.x) {
     const Region g = RegionOf<kStrip>(p, item);
     if constexpr (kColwise) {
       // The strip's column maxima: the posts of its chunks, polled until all are flagged.
@@ -381,69 +529,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       --slot;
       // The next pass, unless it comes from shared memory (the slots below cached_passes).
       if (p.steer_l2 && j >= 1 && slot - 1 >= p.cached_passes) PrefetchPass<kStrip>(p, g, j - 1);
-      const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad, gc = g.c0 + cv;
-      Half8 v[kQuad];
-      if (slot < p.cached_passes) {  // uniform over the block; keeps global loads out of this path
-#pragma unroll
-        for (int k = 0; k < kQuad; ++k) v[k] = cache[(slot * kQuad + k) * kThreads + t];
-      } else {
-#pragma unroll
-        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc, once);
-      }
-      if constexpr (!kTranspose) {
-#pragma unroll
-        for (int k = 0; k < kQuad; ++k) {
-          const Code8 c = detail::Quantize8(v[k], divisor[0]);
-          if (gr + k >= g.r1) continue;
-          int8_t* out = p.codes + (gr + k) * p.cols + gc;
-          if (p.vec_out && gc + 8 <= p.cols) {
-            detail::Store8(out, c.lo, c.hi, once);
-          } else {
-#pragma unroll
-            for (int i = 0; i < 8; ++i) {
-              if (gc + i < p.cols) out[i] = static_cast<int8_t>(((i < 4 ? c.lo : c.hi) >> (8 * (i % 4))) & 0xffu);
-            }
-          }
-        }
-      } else {
-        // Column i of the quad: its 4 rows' codes in one word, stored along codes_t's row,
-        // or into the tile when this whole pass goes through one.
-        using Tile = TransposeTile<kStrip>;
-        auto word_of = [&](int i) {
-          const Divisor d = divisor[kColwise ? cv + i : 0];
-          return detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
-                               detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
-        };
-        const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
-                            g.c0 + kStrip <= p.cols;  // uniform over the block
-        if (staged) {
-          uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
-          __syncthreads();  // every thread holds its vectors: the slot is free
-#pragma unroll
-          for (int i = 0; i < 8; ++i) tile[Tile::Word(cv + i, quad)] = word_of(i);
-          __syncthreads();
-          const int64_t r0 = g.r0 + j * Shape::kRows;
-#pragma unroll 1  // unrolled, the 256-column colwise kernel spills
-          for (int e = t; e < kStrip * Tile::kGranules; e += kThreads) {
-            const int c = e / Tile::kGranules, gi = e % Tile::kGranules;
-            const uint4 bits = *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi));
-            detail::Store16(p.codes + (g.c0 + c) * p.rows + r0 + gi * 16, bits, once);
-          }
-        } else {
-#pragma unroll
-          for (int i = 0; i < 8; ++i) {
-            const uint32_t word = word_of(i);
-            const int64_t oc = gc + i;
-            if (oc >= p.cols || gr >= g.r1) continue;
-            int8_t* out = p.codes + oc * p.rows + gr;
-            if (p.vec_out && gr + kQuad <= g.r1) {
-              detail::Store4(out, word, once);
-            } else {
-              for (int k = 0; k < kQuad && gr + k < g.r1; ++k) out[k] = static_cast<int8_t>((word >> (8 * k)) & 0xffu);
-            }
-          }
-        }
-      }
+      QuantizePass<kMode, kStrip>(p, g, j, slot, cache, divisor, quad, cv, once);
     }
   }
   WQ_MARK(4);
@@ -524,6 +610,7 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   using Shape = PassShape<kStrip>;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   auto kernel = QuantizeWeightKernel<kMode, kStrip>;
+  std::atomic<int>* checked_grid_of_kernel = &checked_grid;
   static const int64_t l2_bytes = [] {
     int device = 0, bytes = 0;
     if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device) != cudaSuccess) {
@@ -556,9 +643,20 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   p.cached_passes = static_cast<int>(std::min<int64_t>(kMaxCachedPasses, passes_per_block));
   // Four fifths of L2 for w, the rest for the codes on their way out.
   p.steer_l2 = passes_per_block > p.cached_passes && rows * cols * int64_t{sizeof(__half)} <= l2_bytes / 5 * 4;
+  p.passes_per_item = static_cast<int>(p.chunk_rows / Shape::kRows);
+  if constexpr (kMode != WeightMode::kColwiseTranspose && kStrip == 64) {
+    // Passes left over after every block's cached ones, w too large for L2: the dynamic kernel.
+    static const int dynamic_max_grid = MaxGrid(QuantizeWeightKernel<kMode, kStrip, true>);
+    static std::atomic<int> checked_grid_dynamic{0};
+    const int64_t units = d->items * p.passes_per_item;
+    if (!p.steer_l2 && units > int64_t{p.cached_passes} * d->grid && units < (int64_t{1} << 30) && d->grid <= dynamic_max_grid) {
+      kernel = QuantizeWeightKernel<kMode, kStrip, true>;
+      checked_grid_of_kernel = &checked_grid_dynamic;
+    }
+  }
   const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
 
-  const bool check = checked_launch && d->grid > checked_grid.load(std::memory_order_relaxed);
+  const bool check = checked_launch && d->grid > checked_grid_of_kernel->load(std::memory_order_relaxed);
   if (check) launch = WeightQuantizerLaunch::kCooperative;
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(static_cast<unsigned>(d->grid));
@@ -578,7 +676,7 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   config.attrs = attrs;
   config.numAttrs = n;
   SB_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, p));
-  if (check) checked_grid.store(d->grid, std::memory_order_relaxed);
+  if (check) checked_grid_of_kernel->store(d->grid, std::memory_order_relaxed);
   return absl::OkStatus();
 }
 
