@@ -364,6 +364,8 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       if (!own_next && t == 0) next = pool + take(0);
       const Region g = RegionOf<kStrip>(p, u % items);
       const int j = u / items;
+      // The same read as the region loop's below. Not shared through a function yet: that
+      // changes the other kernels' register allocation at the cap, and was not measured.
       if (j < g.passes) {
         const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad;
         Half8 v[kQuad];
