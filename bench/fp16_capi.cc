@@ -32,7 +32,7 @@ int switchback_fp16_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const 
   using switchback::Transpose;
   static std::unique_ptr<switchback::cuda::GemmFp16Runner> runner;
   if (!runner) {
-    // Trials of the runner's options (bench/fp16_interleaved.py --trial): the environment.
+    // Trials of the runner's options (bench/fp16_interleaved.py docstring): the environment.
     switchback::cuda::GemmFp16Runner::Options options;
     if (const char* mb = std::getenv("SWITCHBACK_FP16_WORKSPACE_MB")) options.workspace_bytes = size_t{std::strtoull(mb, nullptr, 10)} << 20;
     if (const char* n = std::getenv("SWITCHBACK_FP16_CANDIDATES")) options.candidates = std::atoi(n);
