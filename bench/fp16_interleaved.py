@@ -2,15 +2,18 @@
 """Our cuBLASLt fp16 products beside torch.matmul, interleaved, in one process.
 
 Two sweeps minutes apart differ per configuration by more than the 3% that the
-comparison is about (docs/BENCHMARKS.md: run-to-run spread), so each of the sweep's fp16
-products is timed here on the same tensors and stream, in the order torch, ours, ours,
-torch (a linear drift in clocks cancels), each with the daemon's timing (bench/baselines.py);
---rounds N repeats that order N times and compares each side's median.
-Ours comes from the bundle's lib/libswitchback_fp16.so (bench/fp16_capi.cc) through
-ctypes. One JSON line per configuration, then a summary on stderr.
+comparison is about (docs/BENCHMARKS.md: run-to-run spread), and so do two loops of 64
+calls a second apart in one process (the clocks move under the power cap: s6 runs of
+torch, ours, ours, torch moved by up to 6% per product). So each of the sweep's fp16
+products is timed here as --pairs pairs of short loops (--calls calls between two events,
+after repeat // 2 untimed calls of each side) on the same tensors and stream, the order
+alternating (torch then ours, ours then torch: a drift in clocks cancels), and the
+ratio is the median of the pairs' torch / ours. Ours comes from the bundle's
+lib/libswitchback_fp16.so (bench/fp16_capi.cc) through ctypes. One JSON line per
+configuration, then a summary on stderr.
 
     python3 bench/fp16_interleaved.py --lib BUNDLE/lib/libswitchback_fp16.so --out fp16.jsonl \\
-        [--only EARLIER_OUTPUT.jsonl --below 0.97]
+        [--pairs 16 --calls 16] [--only EARLIER_OUTPUT.jsonl --below 0.97]
 
 The runner's options can be varied for a trial through the environment of the C entry
 point (bench/fp16_capi.cc): SWITCHBACK_FP16_WORKSPACE_MB, SWITCHBACK_FP16_CANDIDATES,
@@ -24,7 +27,7 @@ import sys
 
 import torch
 
-from baselines import add_sweep_args, output, sweep, time_op
+from baselines import add_sweep_args, output, sweep
 
 PRODUCTS = ("fwd", "gw", "gx")
 
@@ -39,13 +42,42 @@ def load(lib_path):
     return f
 
 
+def loop_ms(fn, calls):
+    """Mean ms per call of `calls` back-to-back calls between two events."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(calls):
+        fn()
+    end.record()
+    end.synchronize()
+    return start.elapsed_time(end) / calls
+
+
+def paired_loops(theirs, ours, warmup, pairs, calls):
+    """(torch loop times, our loop times, per-pair torch / ours), the order alternating."""
+    for _ in range(warmup):
+        theirs()
+        ours()
+    t_runs, o_runs, ratios = [], [], []
+    for i in range(pairs):
+        if i % 2 == 0:
+            t, o = loop_ms(theirs, calls), loop_ms(ours, calls)
+        else:
+            o, t = loop_ms(ours, calls), loop_ms(theirs, calls)
+        t_runs.append(t)
+        o_runs.append(o)
+        ratios.append(t / o)
+    return t_runs, o_runs, ratios
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lib", required=True)
     p.add_argument("--only", help="a file of this script's output: time only the products below --below there")
     p.add_argument("--below", type=float, default=0.97)
-    p.add_argument("--rounds", type=int, default=1,
-                   help="rounds of torch, ours, ours, torch per product; each side's median is compared")
+    p.add_argument("--pairs", type=int, default=16,
+                   help="pairs of loops (torch, ours), the order alternating; the median ratio is reported")
+    p.add_argument("--calls", type=int, default=16, help="calls per loop between its two events")
     add_sweep_args(p)
     args = p.parse_args()
     only = None
@@ -69,7 +101,7 @@ def main():
             "gw": (lambda: torch.matmul(g.t(), x), (1, 0, dout, din, batch, g, x)),
             "gx": (lambda: torch.matmul(g, w), (0, 0, batch, din, dout, g, w)),
         }
-        line["order"] = " ".join(["torch ours ours torch"] * args.rounds)
+        line["order"] = f"{args.pairs} pairs of {args.calls} calls: torch ours, ours torch, ..."
         for name, (theirs, (ta, tb, m, n, k, a, b)) in plans.items():
             if only is not None and (batch, din, dout, name) not in only:
                 continue
@@ -80,24 +112,21 @@ def main():
                         variant, 128, error, 512) != 0:
                     raise RuntimeError(error.value.decode())
 
-            t_runs, o_runs = [], []
-            for _ in range(args.rounds):
-                t_runs.append(time_op(theirs, args.repeat)[0])
-                o_runs.append(time_op(ours, args.repeat)[0])
-                o_runs.append(time_op(ours, args.repeat)[0])
-                t_runs.append(time_op(theirs, args.repeat)[0])
+            t_runs, o_runs, pair_ratios = paired_loops(theirs, ours, args.repeat // 2, args.pairs, args.calls)
             ref = theirs().float()
             rel = ((c.float() - ref).abs().max() / ref.pow(2).mean().sqrt()).item()
-            # The median of each side's runs (with one round, the mean of two).
             t, o = statistics.median(t_runs), statistics.median(o_runs)
+            ratio = statistics.median(pair_ratios)
             line[f"torch_{name}"] = t
             line[f"ours_{name}"] = o
-            line[f"ratio_{name}"] = t / o  # > 1: ours faster
+            line[f"ratio_{name}"] = ratio  # > 1: ours faster
+            q = statistics.quantiles(pair_ratios, n=4) if len(pair_ratios) > 1 else [ratio] * 3
+            line[f"ratio_{name}_quartiles"] = [q[0], q[2]]
             line[f"ours_{name}_runs"] = o_runs
             line[f"torch_{name}_runs"] = t_runs
             line[f"variant_{name}"] = variant.value.decode()
             line[f"max_diff_over_rms_{name}"] = rel
-            ratios[name].append(t / o)
+            ratios[name].append(ratio)
             del c, ref
         if only is not None and not any(f"ratio_{n}" in line for n in PRODUCTS):
             del x, g, w, a, b, plans

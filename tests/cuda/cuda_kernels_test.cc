@@ -84,10 +84,13 @@ TEST_P(QuantizeOdd, AllFourBitExact) {
     const auto got_state = state.Get();
     for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(got_state[r].bits, want_state[r].bits) << r;
   }
-  // The weight quantizers with each strip width they can be launched with.
-  for (const int strip : {64, 256}) {
-  SCOPED_TRACE("strip " + std::to_string(strip));
-  cuda::OverrideWeightQuantizerForBench(strip, -1);
+  // The weight quantizers with each strip width they can be launched with, their cached
+  // passes read by the tensor memory accelerator (where it can: sm_90) and by the threads.
+  for (const int variant : {0, 1, 2, 3}) {
+  const int strip = variant % 2 == 0 ? 64 : 256;
+  const int tensor_copies = variant < 2 ? 1 : 0;
+  SCOPED_TRACE("strip " + std::to_string(strip) + (tensor_copies ? ", tensor copies" : ", thread loads"));
+  cuda::OverrideWeightQuantizerForBench(strip, -1, tensor_copies);
   // Colwise transpose.
   {
     Device<int8_t> codes(rows * cols);
@@ -154,7 +157,7 @@ TEST(QuantizeTest, ScratchCarriesNothingBetweenCalls) {
     const int mode = call % 3, launch = (call / 3) % 4;
     const bool use_big = (call / 2) % 2 == 0;
     SCOPED_TRACE("call " + std::to_string(call));
-    cuda::OverrideWeightQuantizerForBench(call % 5 < 2 ? 256 : 64, launch);
+    cuda::OverrideWeightQuantizerForBench(call % 5 < 2 ? 256 : 64, launch, call % 2);
     Device<Half>& w = use_big ? dbig : dsmall;
     const std::vector<Half>& hw = use_big ? big : small;
     absl::Status s;
