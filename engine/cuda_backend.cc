@@ -184,17 +184,14 @@ class CudaWorkspace final : public ConfigWorkspace {
             return cuda::QuantizeRowwise(H(p.input), p.rows, p.cols, I8(p.codes), H(p.state),
                                          stream_);
           case QuantizeKind::kColwiseTranspose:
-            if (variant) *variant = "quantize_colwise_transpose";
             return cuda::QuantizeColwiseTranspose(H(p.input), p.rows, p.cols, I8(p.codes),
-                                                  H(p.state), scratch_, stream_);
+                                                  H(p.state), scratch_, stream_, variant);
           case QuantizeKind::kGlobal:
-            if (variant) *variant = "quantize_global";
             return cuda::QuantizeGlobal(H(p.input), p.rows, p.cols, I8(p.codes), H(p.state),
-                                        scratch_, stream_);
+                                        scratch_, stream_, variant);
           case QuantizeKind::kGlobalTranspose:
-            if (variant) *variant = "quantize_global_transpose";
             return cuda::QuantizeGlobalTranspose(H(p.input), p.rows, p.cols, I8(p.codes),
-                                                 H(p.state), scratch_, stream_);
+                                                 H(p.state), scratch_, stream_, variant);
         }
     }
     return absl::InternalError("unknown op kind");

@@ -34,6 +34,12 @@ using detail::Half8;
 
 enum class WeightMode { kColwiseTranspose, kGlobal, kGlobalTranspose };
 
+constexpr const char* ModeName(WeightMode m) {
+  return m == WeightMode::kColwiseTranspose ? "quantize_colwise_transpose"
+         : m == WeightMode::kGlobal         ? "quantize_global"
+                                            : "quantize_global_transpose";
+}
+
 constexpr int kThreads = 512;  // 16 warps
 constexpr int kQuad = 4;       // consecutive rows per thread
 // 96 KB of w per block, two blocks (32 warps) per SM: one block of 16 warps with twice the
@@ -788,7 +794,7 @@ int ChooseStrip(int64_t rows, int64_t cols, int max_grid) {
 template <WeightMode kMode, int kStrip>
 absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __half* state,
                     void* scratch, cudaStream_t stream, WeightQuantizerLaunch launch, bool checked_launch,
-                    int max_grid) {
+                    int max_grid, std::string* variant) {
   static std::atomic<int> checked_grid{0};
   using Shape = PassShape<kStrip>;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
@@ -858,6 +864,10 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
     if (!s.ok()) return s;
   }
   const size_t smem = static_cast<size_t>(p.cached_passes) * kSlotBytes + kCacheAlign;
+  if (variant != nullptr) {
+    const bool dynamic = checked_grid_of_kernel != &checked_grid;
+    *variant = absl::StrCat(ModeName(kMode), "_s", kStrip, p.tma ? "_tma" : "_loads", dynamic ? "_dynamic" : "");
+  }
 
   const bool check = checked_launch && d->grid > checked_grid_of_kernel->load(std::memory_order_relaxed);
   if (check) launch = WeightQuantizerLaunch::kCooperative;
@@ -885,8 +895,11 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
 
 template <WeightMode kMode>
 absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __half* state,
-                 void* scratch, cudaStream_t stream) {
-  if (rows <= 0 || cols <= 0) return absl::OkStatus();
+                 void* scratch, cudaStream_t stream, std::string* variant) {
+  if (rows <= 0 || cols <= 0) {
+    if (variant != nullptr) *variant = ModeName(kMode);  // no kernel runs
+    return absl::OkStatus();
+  }
   static const int max_grid_64 = MaxGrid(QuantizeWeightKernel<kMode, 64>);
   static const int max_grid_256 = MaxGrid(QuantizeWeightKernel<kMode, 256>);
   if (max_grid_64 <= 0 || max_grid_256 <= 0) {
@@ -905,9 +918,9 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
   const auto launch = checked ? WeightQuantizerLaunch::kPlainDependent : static_cast<WeightQuantizerLaunch>(forced_launch);
   switch (strip) {
     case 64:
-      return Launch<kMode, 64>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_64);
+      return Launch<kMode, 64>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_64, variant);
     case 256:
-      return Launch<kMode, 256>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_256);
+      return Launch<kMode, 256>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_256, variant);
     default:
       return absl::InvalidArgumentError(absl::StrCat("weight quantizer: no strip of ", strip, " columns"));
   }
@@ -932,19 +945,19 @@ absl::Status ClearQuantizeScratch(void* scratch, int64_t rows, int64_t cols, cud
 
 absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
                                       int8_t* codes_t, __half* state, void* scratch,
-                                      cudaStream_t stream) {
-  return Run<WeightMode::kColwiseTranspose>(w, rows, cols, codes_t, state, scratch, stream);
+                                      cudaStream_t stream, std::string* variant) {
+  return Run<WeightMode::kColwiseTranspose>(w, rows, cols, codes_t, state, scratch, stream, variant);
 }
 
 absl::Status QuantizeGlobal(const __half* w, int64_t rows, int64_t cols, int8_t* codes,
-                            __half* state, void* scratch, cudaStream_t stream) {
-  return Run<WeightMode::kGlobal>(w, rows, cols, codes, state, scratch, stream);
+                            __half* state, void* scratch, cudaStream_t stream, std::string* variant) {
+  return Run<WeightMode::kGlobal>(w, rows, cols, codes, state, scratch, stream, variant);
 }
 
 absl::Status QuantizeGlobalTranspose(const __half* w, int64_t rows, int64_t cols,
                                      int8_t* codes_t, __half* state, void* scratch,
-                                     cudaStream_t stream) {
-  return Run<WeightMode::kGlobalTranspose>(w, rows, cols, codes_t, state, scratch, stream);
+                                     cudaStream_t stream, std::string* variant) {
+  return Run<WeightMode::kGlobalTranspose>(w, rows, cols, codes_t, state, scratch, stream, variant);
 }
 
 }  // namespace switchback::cuda

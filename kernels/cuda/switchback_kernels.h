@@ -21,19 +21,23 @@ absl::Status QuantizeRowwise(const __half* x, int64_t rows, int64_t cols, int8_t
 // (maxima, a grid barrier, then the quantizing pass; no host round trip, no memset per
 // call). `scratch` is caller-owned device memory of QuantizeScratchBytes(rows, cols) bytes,
 // cleared once by ClearQuantizeScratch before its first use; each call leaves it ready for
-// the next. One scratch serves one (rows, cols) and one stream at a time.
+// the next. One scratch serves one (rows, cols) and one stream at a time. `variant`
+// (optional) receives the kernel variant's name for the result line: the mode, the strip
+// width, how pass 1 fills the cache (tensor memory accelerator or thread loads) and, for
+// tensors larger than L2, the dynamic kernel, e.g. "quantize_global_s64_tma_dynamic".
 size_t QuantizeScratchBytes(int64_t rows, int64_t cols);
 absl::Status ClearQuantizeScratch(void* scratch, int64_t rows, int64_t cols, cudaStream_t stream);
 
 absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
                                       int8_t* codes_t, __half* state, void* scratch,
-                                      cudaStream_t stream);
+                                      cudaStream_t stream, std::string* variant = nullptr);
 
 absl::Status QuantizeGlobal(const __half* w, int64_t rows, int64_t cols, int8_t* codes,
-                            __half* state, void* scratch, cudaStream_t stream);
+                            __half* state, void* scratch, cudaStream_t stream,
+                            std::string* variant = nullptr);
 absl::Status QuantizeGlobalTranspose(const __half* w, int64_t rows, int64_t cols,
                                      int8_t* codes_t, __half* state, void* scratch,
-                                     cudaStream_t stream);
+                                     cudaStream_t stream, std::string* variant = nullptr);
 
 // out [M,N] = dequant(a [M,K] · b [N,K]^T); sb is [N] or, if sb_is_scalar, [1]; bias may be
 // nullptr. Picks the best kernel variant for the device and shape; `variant` (optional)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/cuda/gemm_fp16.h"
@@ -178,6 +179,50 @@ TEST(QuantizeTest, ScratchCarriesNothingBetweenCalls) {
   }
   cuda::OverrideWeightQuantizerForBench(0, -1);
   cudaFree(scratch);
+}
+
+// The result line names the weight quantizer that ran: strip, how pass 1 filled the cache,
+// and the dynamic kernel for tensors larger than L2 (kernels/cuda/quantize_weight.cu).
+TEST(QuantizeTest, WeightQuantizersNameTheirVariant) {
+  REQUIRE_GPU();
+  int device = 0, major = 0, l2 = 0;
+  ASSERT_EQ(cudaGetDevice(&device), cudaSuccess);
+  ASSERT_EQ(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), cudaSuccess);
+  ASSERT_EQ(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device), cudaSuccess);
+  const std::string copies = major >= 9 ? "_tma" : "_loads";
+  struct Case {
+    int64_t rows, cols;
+    std::string colwise, global;
+  };
+  // 4096 x 1024: one or two passes per block (thread loads); 6656 x 1664: three (copies
+  // on sm_90); 16384 x 4096 (128 MB): global modes through the dynamic kernel when w is
+  // larger than L2.
+  const std::string big = 2 * 16384 * 4096 > l2 ? "_dynamic" : "";
+  const Case cases[] = {{4096, 1024, "quantize_colwise_transpose_s64_loads", "quantize_global_s64_loads"},
+                        {6656, 1664, "quantize_colwise_transpose_s64" + copies, "quantize_global_s64" + copies},
+                        {16384, 4096, "quantize_colwise_transpose_s64" + copies, "quantize_global_s64" + copies + big}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::to_string(c.rows) + " x " + std::to_string(c.cols));
+    void *w = nullptr, *codes = nullptr, *state = nullptr, *scratch = nullptr;
+    ASSERT_EQ(cudaMalloc(&w, c.rows * c.cols * 2), cudaSuccess);
+    ASSERT_EQ(cudaMemset(w, 0, c.rows * c.cols * 2), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&codes, c.rows * c.cols), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&state, 2 * c.cols), cudaSuccess);
+    ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(c.rows, c.cols)), cudaSuccess);
+    ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, c.rows, c.cols, nullptr).ok());
+    std::string colwise, global, global_t;
+    auto* hw = static_cast<const __half*>(w);
+    auto* hs = static_cast<__half*>(state);
+    auto* codes8 = static_cast<int8_t*>(codes);
+    ASSERT_TRUE(cuda::QuantizeColwiseTranspose(hw, c.rows, c.cols, codes8, hs, scratch, nullptr, &colwise).ok());
+    ASSERT_TRUE(cuda::QuantizeGlobal(hw, c.rows, c.cols, codes8, hs, scratch, nullptr, &global).ok());
+    ASSERT_TRUE(cuda::QuantizeGlobalTranspose(hw, c.rows, c.cols, codes8, hs, scratch, nullptr, &global_t).ok());
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    EXPECT_EQ(colwise, c.colwise);
+    EXPECT_EQ(global, c.global);
+    EXPECT_EQ(global_t, "quantize_global_transpose" + c.global.substr(std::string("quantize_global").size()));
+    for (void* p : {w, codes, state, scratch}) cudaFree(p);
+  }
 }
 
 TEST(QuantizeTest, AllZeroTensor) {
