@@ -1,8 +1,7 @@
 // Timing of the four quantizers on the sweep's weight shapes, the way the original mode
 // calls them: 32 warm-up calls, then 64 back to back between two CUDA events; microseconds
 // per call and effective TB/s (bytes read + written). With --variants, the weight
-// quantizers once more per strip width, launch kind and pass-1 copy (tensor memory
-// accelerator or thread loads; kernels/cuda/quantize_weight_tuning.h),
+// quantizers once more per strip width and launch kind (kernels/cuda/quantize_weight_tuning.h),
 // side by side. Not a test.
 //
 //   quantize_bench [--warmup N] [--calls N] [--variants] [dim ...]   (dims of the sweep:
@@ -124,13 +123,12 @@ int main(int argc, char** argv) {
     }
   }
   if (variants) {
-    // Strip width x launch kind x pass-1 copy; each cell: us per call (TB/s) of colwise_T / global / global_T.
+    // Strip width x launch kind; each cell: us per call (TB/s) of colwise_T / global / global_T.
     const struct {
       int strip, launch;
-      int tensor_copies;
       const char* name;
-    } kinds[] = {{64, 2, 1, "s64 pdl tma"},   {64, 2, 0, "s64 pdl loads"},   {64, 0, -1, "s64 coop"},
-                 {256, 2, 1, "s256 pdl tma"}, {256, 2, 0, "s256 pdl loads"}};
+    } kinds[] = {{64, 0, "s64 coop"}, {64, 1, "s64 plain"}, {64, 2, "s64 plain+pdl"}, {64, 3, "s64 coop+pdl"},
+                 {256, 0, "s256 coop"}, {256, 1, "s256 plain"}, {256, 2, "s256 plain+pdl"}};
     std::printf("weight quantizer variants: us per call (TB/s) colwise_T / global / global_T\n");
     for (const int64_t dim : dims) {
       for (const bool swap : {false, true}) {
@@ -138,7 +136,7 @@ int main(int argc, char** argv) {
         if (!shape.ok) return 1;
         const std::vector<std::function<bool()>> ops = shape.Ops();
         for (const auto& kind : kinds) {
-          cuda::OverrideWeightQuantizerForBench(kind.strip, kind.launch, kind.tensor_copies);
+          cuda::OverrideWeightQuantizerForBench(kind.strip, kind.launch);
           std::printf("%6ld %6ld %-15s|", static_cast<long>(shape.rows), static_cast<long>(shape.cols), kind.name);
           for (size_t i = 1; i < ops.size(); ++i) {  // the weight quantizers only
             double host_us = 0.0;

@@ -5,9 +5,9 @@
 // back-to-back calls (relative to the first block's entry) beside the time per call of 64
 // more, as the original mode calls them. Not a test.
 //
-//   quantize_timeline [--strip 64|256] [--launch 0..3] [--tensor-copies -1|0|1] [rows cols ...]
-//   (default: the sweep's w shapes 4096 x 1024 ... 16384 x 4096; --strip, --launch and
-//   --tensor-copies as in kernels/cuda/quantize_weight_tuning.h)
+//   quantize_timeline [--strip 64|256] [--launch 0..3] [rows cols ...]
+//   (default: the sweep's w shapes 4096 x 1024 ... 16384 x 4096; --strip and --launch as in
+//   kernels/cuda/quantize_weight_tuning.h)
 #define SWITCHBACK_WQ_TIMELINE
 #include "kernels/cuda/quantize_weight.cu"  // this target compiles the kernel itself, stamped
 
@@ -31,20 +31,17 @@ int main(int argc, char** argv) {
   namespace cuda = switchback::cuda;
   std::vector<std::pair<int64_t, int64_t>> shapes;
   int strip = 0, launch = -1;
-  int tensor_copies = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
     if (arg == "--strip") {
       strip = std::atoi(argv[i + 1]);
     } else if (arg == "--launch") {
       launch = std::atoi(argv[i + 1]);
-    } else if (arg == "--tensor-copies") {
-      tensor_copies = std::atoi(argv[i + 1]);
     } else {
       shapes.emplace_back(std::atoll(argv[i]), std::atoll(argv[i + 1]));
     }
   }
-  cuda::OverrideWeightQuantizerForBench(strip, launch, tensor_copies);
+  cuda::OverrideWeightQuantizerForBench(strip, launch);
   if (shapes.empty()) shapes = {{4096, 1024}, {5120, 1280}, {8192, 2048}, {16384, 4096}};
   const char* names[] = {"colwise_T", "global", "global_T"};
   std::printf("us from the first block's entry: pass 1 done and posted (first..last block), "

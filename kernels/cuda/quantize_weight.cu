@@ -12,9 +12,6 @@
 // Each thread holds 4 consecutive rows x 8 columns, so the transposed codes come out as
 // 4-byte words (4 rows of one column) packed in registers; passes from shared memory gather
 // them in a tile that leaves in 16-byte stores (TransposeTile).
-#include <cuda.h>  // CUtensorMap
-#include <cudaTypedefs.h>  // PFN_cuTensorMapEncodeTiled
-
 #include <algorithm>
 #include <atomic>
 
@@ -46,17 +43,10 @@ constexpr int kQuad = 4;       // consecutive rows per thread
 // cache read w at half the rate (bench/quantize_bench, docs/BENCHMARKS.md).
 constexpr int kMaxCachedPasses = 3;
 constexpr int kMaxGrid = 1024;
-constexpr int kSlotBytes = kQuad * kThreads * 16;  // a cache slot: one pass, 32 KB
-// The cache's base is rounded up to 1024 bytes in the kernel (the tensor memory
-// accelerator's 128-byte swizzle repeats every 1024 bytes and wants them aligned).
-constexpr int kCacheAlign = 1024;
-
-// The tensor memory accelerator's loads (sm_90): kHasTma is false in the portable build,
-// where Launch never sets Params::tma either.
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-constexpr bool kHasTma = true;
+constexpr bool kQuadMajorLanes = true;  // the kernel's lane map (QuantizeWeightKernel)
 #else
-constexpr bool kHasTma = false;
+constexpr bool kQuadMajorLanes = false;
 #endif
 
 // A pass of a block over its region: kStrip columns x kRows rows, 32 KB of w. A warp
@@ -128,12 +118,6 @@ struct Params {
   // other sizes).
   bool steer_l2;
   int passes_per_item;  // chunk_rows / the pass's rows
-  // The cached passes come into shared memory by the tensor memory accelerator (sm_90):
-  // pass 1 asks for all of them at entry instead of one 16-byte load per thread at a time
-  // (those have a round trip per pass: docs/BENCHMARKS.md). box_map: w as [rows][cols],
-  // boxes of 64 columns x a pass's rows, 128-byte swizzled (SlotLayout).
-  bool tma;
-  CUtensorMap box_map;
 };
 
 // Pass 2 of the transposing modes, for passes that come from shared memory: a pass's codes
@@ -152,34 +136,6 @@ struct TransposeTile {
   // The word of rows 4 quad .. 4 quad + 3 of column c.
   __device__ static int Word(int c, int quad) { return c * kWords + (((quad >> 2) ^ Swizzle(c)) << 2) + (quad & 3); }
   __device__ static int Granule(int c, int g) { return c * kWords + ((g ^ Swizzle(c)) << 2); }
-};
-
-// A cache slot: one pass of a block's region. On sm_90, as the tensor memory accelerator
-// writes it (also when the threads fill it: one layout for pass 2 to read): kStrip / 64
-// boxes of kRows rows x 64 columns (128-byte rows), box after box; the 16-byte granule g of
-// row r sits at g ^ (r % 8) (CU_TENSOR_MAP_SWIZZLE_128B). A warp's 16-byte accesses go 8
-// lanes at a time: lanes 4 q .. 4 q + 3 hold quad q's row at 4 granules side by side, and
-// quads 2i and 2i + 1 (rows 4 apart) land in the other half of the line: the 8 lanes cover
-// all 32 banks. In the portable build, thread-major vectors ([kQuad][kThreads]): the box
-// layout's addressing made a kernel spill there.
-template <int kStrip>
-struct SlotLayout {
-  static constexpr int kRows = PassShape<kStrip>::kRows;
-  static constexpr int kBoxes = kStrip / 64;
-  static constexpr uint32_t kBytes = kBoxes * kRows * 128;
-  static_assert(kBytes == kSlotBytes);
-  // Row 4 quad + k, columns col .. col + 7.
-  __device__ static int Offset(int quad, int k, int col) {
-    if constexpr (!kHasTma) return (k * kThreads + static_cast<int>(threadIdx.x)) * 16;
-    const int g = ((col >> 3) & 7) ^ ((quad & 1) << 2) ^ k;  // (4 quad + k) % 8 = 4 (quad % 2) + k
-    return (col >> 6) * (kRows * 128) + (quad * kQuad + k) * 128 + (g << 4);
-  }
-  __device__ static Half8 Read(const char* slot, int quad, int k, int col) {
-    return *reinterpret_cast<const Half8*>(slot + Offset(quad, k, col));
-  }
-  __device__ static void Write(char* slot, int quad, int k, int col, const Half8& v) {
-    *reinterpret_cast<Half8*>(slot + Offset(quad, k, col)) = v;
-  }
 };
 
 struct Region {
@@ -256,53 +212,6 @@ __device__ __forceinline__ void LetNextGridLaunch() {
 #endif
 }
 
-
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-__device__ __forceinline__ uint32_t SharedAddress(const void* p) {
-  return static_cast<uint32_t>(__cvta_generic_to_shared(p));
-}
-#endif
-
-// Thread 0: the barriers of the slots, initialized and made visible to the async proxy.
-__device__ __forceinline__ void InitSlotBarriers(uint64_t* full, int n) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  for (int i = 0; i < n; ++i) asm volatile("mbarrier.init.shared::cta.b64 [%0], 1;" ::"r"(SharedAddress(full + i)));
-  asm volatile("fence.mbarrier_init.release.cluster;\n\tfence.proxy.async.shared::cta;" ::: "memory");
-#endif
-}
-
-// Thread 0: pass j of region g into a slot (its boxes side by side), completing `full`.
-template <int kStrip>
-__device__ __forceinline__ void LoadPassBoxes(const Params& p, const Region& g, int j, char* slot, uint64_t* full,
-                                              uint64_t policy) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  using Layout = SlotLayout<kStrip>;
-  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(SharedAddress(full)), "r"(Layout::kBytes)
-               : "memory");
-  const int row = static_cast<int>(g.r0) + j * Layout::kRows;
-#pragma unroll
-  for (int b = 0; b < Layout::kBoxes; ++b) {
-    const int col = static_cast<int>(g.c0) + 64 * b;
-    asm volatile(
-        "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes.L2::cache_hint"
-        " [%0], [%1, {%2, %3}], [%4], %5;" ::"r"(SharedAddress(slot + b * Layout::kRows * 128)),
-        "l"(&p.box_map), "r"(col), "r"(row), "r"(SharedAddress(full)), "l"(policy)
-        : "memory");
-  }
-#endif
-}
-
-__device__ __forceinline__ void WaitSlot(uint64_t* full) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile(
-      "{\n\t.reg .pred done;\n"
-      "WAIT_%=:\n\t"
-      "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], 0;\n\t"
-      "@!done bra WAIT_%=;\n\t}" ::"r"(SharedAddress(full))
-      : "memory");
-#endif
-}
-
 #ifdef SWITCHBACK_WQ_TIMELINE
 // bench/quantize_timeline builds this file with per-block %globaltimer stamps (thread 0):
 // entry, pass 1 done and posted, posts seen, divisor known (global modes), exit.
@@ -334,9 +243,8 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
   const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad, gc = g.c0 + cv;
   Half8 v[kQuad];
   if (slot < p.cached_passes) {  // uniform over the block; keeps global loads out of this path
-    const char* at = reinterpret_cast<const char*>(cache) + slot * kSlotBytes;
 #pragma unroll
-    for (int k = 0; k < kQuad; ++k) v[k] = SlotLayout<kStrip>::Read(at, quad, k, cv);
+    for (int k = 0; k < kQuad; ++k) v[k] = cache[(slot * kQuad + k) * kThreads + t];
   } else {
 #pragma unroll
     for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc, once);
@@ -397,33 +305,6 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
   }
 }
 
-// Thread 0 (p.tma): the barriers, and a request for each cached pass of this block, in
-// the order of pass 1's walk below. Not inlined: at the register cap, inlined, it made the
-// 256-column colwise kernel spill.
-template <int kStrip, bool kDynamic>
-__device__ __noinline__ void LoadCachedPasses(const Params& p, Half8* cache, uint64_t* full, uint64_t policy) {
-  InitSlotBarriers(full, p.cached_passes);
-  char* const slots = reinterpret_cast<char*>(cache);
-  const int items = p.strips * p.chunks;
-  if constexpr (kDynamic) {
-    const int units = items * p.passes_per_item;
-    for (int r = 0; r < p.cached_passes; ++r) {
-      const int u = static_cast<int>(blockIdx.x) + r * static_cast<int>(gridDim.x);
-      if (u >= units) break;
-      const Region g = RegionOf<kStrip>(p, u % items);
-      if (u / items < g.passes) LoadPassBoxes<kStrip>(p, g, u / items, slots + r * kSlotBytes, full + r, policy);
-    }
-  } else {
-    int s = 0;
-    for (int item = blockIdx.x; item < items && s < p.cached_passes; item += gridDim.x) {
-      const Region g = RegionOf<kStrip>(p, item);
-      for (int j = 0; j < g.passes && s < p.cached_passes; ++j, ++s) {
-        LoadPassBoxes<kStrip>(p, g, j, slots + s * kSlotBytes, full + s, policy);
-      }
-    }
-  }
-}
-
 // kDynamic (global modes, 64-column strips, tensors larger than L2): the passes of all
 // regions are numbered pass-major, unit u = j * items + item (adjacent units: adjacent
 // strips of the same rows); a block reads its own units b + r * grid for r < cached_passes
@@ -432,27 +313,26 @@ __device__ __noinline__ void LoadCachedPasses(const Params& p, Half8* cache, uin
 // us after entry on different blocks). A template instance of its own: the same loops in
 // one kernel with the region walk slowed the smaller sizes or spilled (docs/BENCHMARKS.md).
 template <WeightMode kMode, int kStrip, bool kDynamic = false>
-__global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(const __grid_constant__ Params p) {
+__global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   static_assert(!kDynamic || (kMode != WeightMode::kColwiseTranspose && kStrip == 64));
   using Shape = PassShape<kStrip>;
   WaitForPreviousGrid();
   WQ_MARK(0);
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
-  extern __shared__ char cache_bytes[];
-  // [cached_passes] slots (SlotLayout), from the first 1024-byte boundary
-  Half8* const cache = reinterpret_cast<Half8*>(
-      (reinterpret_cast<uintptr_t>(cache_bytes) + kCacheAlign - 1) & ~uintptr_t{kCacheAlign - 1});
-  __shared__ alignas(8) uint64_t full[kMaxCachedPasses];  // the slots' barriers (p.tma)
-  const bool tma = kHasTma && p.tma;
+  extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
   __shared__ __half2 colred[Shape::kRowGroups][kStrip / 2];
   __shared__ Divisor divisor[kStrip];
   __shared__ float blockred[32];
   __shared__ float chunkmax[kColwise ? kThreads : 1];
 
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
-  // Lanes 4 q .. 4 q + 3: quad q's 4 vectors side by side (SlotLayout's reads need it).
-  const int quad = (lane >> 2) + 8 * (warp / Shape::kWarpsAcross);
-  const int cv = ((lane & 3) + 4 * (warp % Shape::kWarpsAcross)) * 8;
+  // sm_90: lanes 4 q .. 4 q + 3 hold quad q's row segment, so a quarter warp's 16-byte
+  // accesses cover two rows x 64 bytes (whole sectors) rather than 8 rows x 16 bytes (the 8
+  // lanes of a vector side by side: 2-14% more time per call on the sweep's shapes on the
+  // H100, s7 quantize_timeline A/B). The portable build keeps the latter: the former made
+  // two of its kernels spill, and no sm_80 card was at hand to measure it.
+  const int quad = (kQuadMajorLanes ? lane >> 2 : lane & 7) + 8 * (warp / Shape::kWarpsAcross);
+  const int cv = ((kQuadMajorLanes ? lane & 3 : lane >> 3) + 4 * (warp % Shape::kWarpsAcross)) * 8;
   const int items = p.strips * p.chunks;
 
   // This call's phase and the words the call before it posted (in shared memory: registers
@@ -489,13 +369,6 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(const __grid
     return u;
   };
 
-  // With p.tma, thread 0 asks for all the cached passes at once; pass 1 waits for each
-  // where it reads it.
-  if (tma) {
-    if (t == 0) LoadCachedPasses<kStrip, kDynamic>(p, cache, full, once);
-    __syncthreads();  // the barriers are initialized before anyone waits on them
-  }
-
   // Pass 1: absmax parts; the first cached_passes passes of this block stay in shared memory.
   __half2 gmax = __float2half2_rn(0.0f);
   int slot = 0;
@@ -513,18 +386,13 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(const __grid
         const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad;
         Half8 v[kQuad];
         const bool cached = r < p.cached_passes;
-        const bool boxed = cached && tma;
-        if (boxed) WaitSlot(full + r);
 #pragma unroll
-        for (int k = 0; k < kQuad; ++k) {
-          v[k] = boxed ? SlotLayout<kStrip>::Read(reinterpret_cast<const char*>(cache) + r * kSlotBytes, quad, k, cv)
-                       : LoadVec(p, g, gr + k, g.c0 + cv, cached ? once : again);
-        }
+        for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv, cached ? once : again);
 #pragma unroll
         for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
           for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
-          if (cached && !tma) SlotLayout<kStrip>::Write(reinterpret_cast<char*>(cache) + r * kSlotBytes, quad, k, cv, v[k]);
+          if (cached) cache[(r * kQuad + k) * kThreads + t] = v[k];
         }
       }
       u = own_next ? u + static_cast<int>(gridDim.x) : broadcast(next);
@@ -540,30 +408,26 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(const __grid
       const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad;
       Half8 v[kQuad];
       const bool cached = slot < p.cached_passes;
-      const bool boxed = cached && tma;
-      if (boxed) WaitSlot(full + slot);
 #pragma unroll
-      for (int k = 0; k < kQuad; ++k) {
-        v[k] = boxed ? SlotLayout<kStrip>::Read(reinterpret_cast<const char*>(cache) + slot * kSlotBytes, quad, k, cv)
-                     : LoadVec(p, g, gr + k, g.c0 + cv, cached ? once : again);
-      }
+      for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, g.c0 + cv, cached ? once : again);
 #pragma unroll
       for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
         for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
-        if (cached && !tma) SlotLayout<kStrip>::Write(reinterpret_cast<char*>(cache) + slot * kSlotBytes, quad, k, cv, v[k]);
+        if (cached) cache[(slot * kQuad + k) * kThreads + t] = v[k];
       }
     }
     if constexpr (kColwise) {
-      // Max over the rows: the 8 lanes of a vector within the warp (lanes 4 apart), then
-      // the row groups' warps that share it, via smem; posted for the blocks of the other chunks.
+      // Max over the rows: the 8 lanes of a vector within the warp, then the row groups'
+      // warps that share it, via smem; posted for the blocks of the other chunks.
+      constexpr int kQuadStride = kQuadMajorLanes ? 4 : 1;  // lanes between quads of a vector
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         __half2 o = m[i];
-        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 4));
-        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 8));
-        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 16));
-        if (lane < 4) colred[warp / Shape::kWarpsAcross][cv / 2 + i] = o;
+        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, kQuadStride));
+        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 2 * kQuadStride));
+        o = Max2(o, __shfl_xor_sync(0xffffffffu, o, 4 * kQuadStride));
+        if (quad % 8 == 0) colred[warp / Shape::kWarpsAcross][cv / 2 + i] = o;
       }
       __syncthreads();
       if (t < kStrip / 2) {
@@ -692,46 +556,12 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(const __grid
 
 std::atomic<int> g_strip_override{0};
 std::atomic<int> g_launch_override{-1};
-std::atomic<int> g_tensor_copies{-1};
-
-// The driver's cuTensorMapEncodeTiled (through the runtime: no link to libcuda), or null.
-PFN_cuTensorMapEncodeTiled_v12000 TensorMapEncoder() {
-  static const PFN_cuTensorMapEncodeTiled_v12000 encode = []() -> PFN_cuTensorMapEncodeTiled_v12000 {
-    void* fn = nullptr;
-    cudaDriverEntryPointQueryResult found{};
-    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &fn, 12000, cudaEnableDefault, &found) !=
-            cudaSuccess ||
-        found != cudaDriverEntryPointSuccess) {
-      cudaGetLastError();  // not sticky; the plain loads serve instead
-      return nullptr;
-    }
-    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(fn);
-  }();
-  return encode;
-}
-
-// w as the tensor memory accelerator sees it: [rows][cols] halves, boxes of 64 columns x
-// box_rows rows, 128-byte swizzled (SlotLayout), zeros past the edges.
-absl::Status EncodeBoxMap(const __half* w, int64_t rows, int64_t cols, int box_rows, CUtensorMap* map) {
-  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(cols), static_cast<cuuint64_t>(rows)};
-  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(cols) * sizeof(__half)};
-  const cuuint32_t box[2] = {64, static_cast<cuuint32_t>(box_rows)};
-  const cuuint32_t unit[2] = {1, 1};
-  const CUresult r = TensorMapEncoder()(map, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<__half*>(w), dims, strides,
-                                        box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
-                                        CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
-  if (r != CUDA_SUCCESS) {
-    return absl::InternalError(absl::StrCat("weight quantizer: cuTensorMapEncodeTiled(", rows, " x ", cols,
-                                            ", box 64 x ", box_rows, ") failed with CUresult ", static_cast<int>(r)));
-  }
-  return absl::OkStatus();
-}
 
 // Co-resident blocks of a kernel with the largest cache, computed once per kernel (the
 // process owns one device); 0 if it cannot be had.
 template <typename Kernel>
 int MaxGrid(Kernel kernel) {
-  constexpr int kMaxSmem = kMaxCachedPasses * kSlotBytes + kCacheAlign;
+  constexpr int kMaxSmem = kMaxCachedPasses * kQuad * kThreads * sizeof(Half8);
   int device = 0, sms = 0, per_sm = 0;
   if (cudaGetDevice(&device) != cudaSuccess ||
       cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess ||
@@ -843,30 +673,10 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
       checked_grid_of_kernel = &checked_grid_dynamic;
     }
   }
-  // The tensor memory accelerator for the cached passes where it can address w: sm_90, 16-byte
-  // aligned rows, at least one box (64 columns x a pass's rows) of w.
-  static const bool device_has_tma = [] {
-    int device = 0, major = 0;
-    return cudaGetDevice(&device) == cudaSuccess &&
-           cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9 &&
-           TensorMapEncoder() != nullptr;
-  }();
-  // Chosen where a block caches kMaxCachedPasses passes (w of 21 MB and more on an H100):
-  // there, the requests at entry save a round trip per pass (-8% time at 6656 x 1664);
-  // with one or two passes per block the threads' loads finish pass 1 sooner (+7-14% time
-  // with the copies at 8-15 MB: their first bytes land ~0.7 us later; s7 quantize_bench
-  // --variants, docs/BENCHMARKS.md).
-  const int copies = g_tensor_copies.load(std::memory_order_relaxed);
-  const bool copies_pay = copies > 0 || (copies < 0 && passes_per_block >= kMaxCachedPasses);
-  p.tma = device_has_tma && copies_pay && p.vec_in && cols >= 64 && rows >= Shape::kRows;
-  if (p.tma) {
-    const absl::Status s = EncodeBoxMap(w, rows, cols, Shape::kRows, &p.box_map);
-    if (!s.ok()) return s;
-  }
-  const size_t smem = static_cast<size_t>(p.cached_passes) * kSlotBytes + kCacheAlign;
+  const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
   if (variant != nullptr) {
     const bool dynamic = checked_grid_of_kernel != &checked_grid;
-    *variant = absl::StrCat(ModeName(kMode), "_s", kStrip, p.tma ? "_tma" : "_loads", dynamic ? "_dynamic" : "");
+    *variant = absl::StrCat(ModeName(kMode), "_s", kStrip, dynamic ? "_dynamic" : "");
   }
 
   const bool check = checked_launch && d->grid > checked_grid_of_kernel->load(std::memory_order_relaxed);
@@ -928,10 +738,9 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
 
 }  // namespace
 
-void OverrideWeightQuantizerForBench(int strip_columns, int launch, int tensor_copies) {
+void OverrideWeightQuantizerForBench(int strip_columns, int launch) {
   g_strip_override.store(strip_columns, std::memory_order_relaxed);
   g_launch_override.store(launch, std::memory_order_relaxed);
-  g_tensor_copies.store(tensor_copies, std::memory_order_relaxed);
 }
 
 size_t QuantizeScratchBytes(int64_t rows, int64_t cols) {

@@ -13,9 +13,7 @@ namespace switchback::cuda {
 enum class WeightQuantizerLaunch { kCooperative = 0, kPlain = 1, kPlainDependent = 2, kCooperativeDependent = 3 };
 
 // strip_columns: 64 or 256 columns per block region (0: chosen by shape); launch: a
-// WeightQuantizerLaunch value (-1: the default); tensor_copies: 1, the cached passes come in
-// by the tensor memory accelerator wherever it can address w (sm_90), 0: by the threads'
-// loads (the portable path's way), -1: chosen by shape. Process-wide; not for concurrent use.
-void OverrideWeightQuantizerForBench(int strip_columns, int launch, int tensor_copies = -1);
+// WeightQuantizerLaunch value (-1: the default). Process-wide; not for concurrent use.
+void OverrideWeightQuantizerForBench(int strip_columns, int launch);
 
 }  // namespace switchback::cuda

@@ -85,13 +85,10 @@ TEST_P(QuantizeOdd, AllFourBitExact) {
     const auto got_state = state.Get();
     for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(got_state[r].bits, want_state[r].bits) << r;
   }
-  // The weight quantizers with each strip width they can be launched with, their cached
-  // passes read by the tensor memory accelerator (where it can: sm_90) and by the threads.
-  for (const int variant : {0, 1, 2, 3}) {
-  const int strip = variant % 2 == 0 ? 64 : 256;
-  const int tensor_copies = variant < 2 ? 1 : 0;
-  SCOPED_TRACE("strip " + std::to_string(strip) + (tensor_copies ? ", tensor copies" : ", thread loads"));
-  cuda::OverrideWeightQuantizerForBench(strip, -1, tensor_copies);
+  // The weight quantizers with each strip width they can be launched with.
+  for (const int strip : {64, 256}) {
+  SCOPED_TRACE("strip " + std::to_string(strip));
+  cuda::OverrideWeightQuantizerForBench(strip, -1);
   // Colwise transpose.
   {
     Device<int8_t> codes(rows * cols);
@@ -158,7 +155,7 @@ TEST(QuantizeTest, ScratchCarriesNothingBetweenCalls) {
     const int mode = call % 3, launch = (call / 3) % 4;
     const bool use_big = (call / 2) % 2 == 0;
     SCOPED_TRACE("call " + std::to_string(call));
-    cuda::OverrideWeightQuantizerForBench(call % 5 < 2 ? 256 : 64, launch, call % 2);
+    cuda::OverrideWeightQuantizerForBench(call % 5 < 2 ? 256 : 64, launch);
     Device<Half>& w = use_big ? dbig : dsmall;
     const std::vector<Half>& hw = use_big ? big : small;
     absl::Status s;
@@ -181,28 +178,25 @@ TEST(QuantizeTest, ScratchCarriesNothingBetweenCalls) {
   cudaFree(scratch);
 }
 
-// The result line names the weight quantizer that ran: strip, how pass 1 filled the cache,
-// and the dynamic kernel for tensors larger than L2 (kernels/cuda/quantize_weight.cu).
+// The result line names the weight quantizer that ran: its strip width, and the dynamic
+// kernel for the global modes on tensors larger than L2 (kernels/cuda/quantize_weight.cu).
 TEST(QuantizeTest, WeightQuantizersNameTheirVariant) {
   REQUIRE_GPU();
-  int device = 0, major = 0, l2 = 0;
+  int device = 0, l2 = 0;
   ASSERT_EQ(cudaGetDevice(&device), cudaSuccess);
-  ASSERT_EQ(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), cudaSuccess);
   ASSERT_EQ(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device), cudaSuccess);
-  const std::string copies = major >= 9 ? "_tma" : "_loads";
   struct Case {
     int64_t rows, cols;
-    std::string colwise, global;
+    int strip;  // forced (OverrideWeightQuantizerForBench); 0: chosen by shape, 64 on these
+    std::string suffix_colwise, suffix_global;
   };
-  // 4096 x 1024: one or two passes per block (thread loads); 6656 x 1664: three (copies
-  // on sm_90); 16384 x 4096 (128 MB): global modes through the dynamic kernel when w is
-  // larger than L2.
-  const std::string big = 2 * 16384 * 4096 > l2 ? "_dynamic" : "";
-  const Case cases[] = {{4096, 1024, "quantize_colwise_transpose_s64_loads", "quantize_global_s64_loads"},
-                        {6656, 1664, "quantize_colwise_transpose_s64" + copies, "quantize_global_s64" + copies},
-                        {16384, 4096, "quantize_colwise_transpose_s64" + copies, "quantize_global_s64" + copies + big}};
+  const std::string big = int64_t{2} * 16384 * 4096 > l2 ? "_dynamic" : "";
+  const Case cases[] = {{4096, 1024, 0, "_s64", "_s64"},
+                        {4096, 1024, 256, "_s256", "_s256"},
+                        {16384, 4096, 0, "_s64", "_s64" + big}};
   for (const Case& c : cases) {
-    SCOPED_TRACE(std::to_string(c.rows) + " x " + std::to_string(c.cols));
+    SCOPED_TRACE(std::to_string(c.rows) + " x " + std::to_string(c.cols) + " strip " + std::to_string(c.strip));
+    cuda::OverrideWeightQuantizerForBench(c.strip, -1);
     void *w = nullptr, *codes = nullptr, *state = nullptr, *scratch = nullptr;
     ASSERT_EQ(cudaMalloc(&w, c.rows * c.cols * 2), cudaSuccess);
     ASSERT_EQ(cudaMemset(w, 0, c.rows * c.cols * 2), cudaSuccess);
@@ -218,11 +212,15 @@ TEST(QuantizeTest, WeightQuantizersNameTheirVariant) {
     ASSERT_TRUE(cuda::QuantizeGlobal(hw, c.rows, c.cols, codes8, hs, scratch, nullptr, &global).ok());
     ASSERT_TRUE(cuda::QuantizeGlobalTranspose(hw, c.rows, c.cols, codes8, hs, scratch, nullptr, &global_t).ok());
     ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-    EXPECT_EQ(colwise, c.colwise);
-    EXPECT_EQ(global, c.global);
-    EXPECT_EQ(global_t, "quantize_global_transpose" + c.global.substr(std::string("quantize_global").size()));
+    EXPECT_EQ(colwise, "quantize_colwise_transpose" + c.suffix_colwise);
+    EXPECT_EQ(global, "quantize_global" + c.suffix_global);
+    EXPECT_EQ(global_t, "quantize_global_transpose" + c.suffix_global);
     for (void* p : {w, codes, state, scratch}) cudaFree(p);
   }
+  cuda::OverrideWeightQuantizerForBench(0, -1);
+  std::string empty;
+  ASSERT_TRUE(cuda::QuantizeGlobal(nullptr, 0, 16, nullptr, nullptr, nullptr, nullptr, &empty).ok());
+  EXPECT_EQ(empty, "quantize_global");
 }
 
 TEST(QuantizeTest, AllZeroTensor) {
