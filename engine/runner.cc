@@ -93,16 +93,29 @@ std::vector<std::string> UnstableOps(const ConfigResult& result) {
   return names;
 }
 
+namespace {
+
+// What disturbed an attempt, counted: throttled, shared, and each unstable op.
+size_t Disturbance(const ConfigResult& r) {
+  return (r.flags.throttled ? 1 : 0) + (r.flags.shared ? 1 : 0) + r.unstable.size();
+}
+
+}  // namespace
+
 ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel,
                        const Ceilings* ceilings) {
   ConfigResult result = RunAttempt(backend, config, cancel);
-  // Throttled, shared or unstable: measure again (up to config.remeasure times), keep the last.
+  // Throttled, shared or unstable: measure again (up to config.remeasure times) and keep the
+  // least disturbed attempt (a later one that a stall hit harder does not replace it: s7, a
+  // second attempt with two unstable weight quantizations).
+  int attempts = 1;
   for (int attempt = 1; attempt <= config.remeasure; ++attempt) {
-    const bool disturbed = result.flags.throttled || result.flags.shared || !result.unstable.empty();
-    if (!disturbed || cancel.cancelled()) break;
-    result = RunAttempt(backend, config, cancel);
-    result.attempts = attempt + 1;
+    if (Disturbance(result) == 0 || cancel.cancelled()) break;
+    ConfigResult again = RunAttempt(backend, config, cancel);
+    ++attempts;
+    if (Disturbance(again) <= Disturbance(result)) result = std::move(again);
   }
+  result.attempts = attempts;
   if (ceilings) result.ceilings = *ceilings;
   return result;
 }

@@ -25,7 +25,9 @@ inline constexpr double kMaxStableCv = 0.25;
 std::vector<std::string> UnstableOps(const ConfigResult& result);
 
 // Measures again (up to config.remeasure times) while the attempt is throttled, shared or
-// has unstable ops; the last attempt is kept and its flags say what persisted.
+// has unstable ops; the least disturbed attempt is kept (the fewest of: throttled, shared,
+// unstable ops; the later one on a tie), its flags say what persisted, and `attempts`
+// counts them all.
 ConfigResult RunConfig(Backend& backend, const Config& config, const CancelToken& cancel,
                        const Ceilings* ceilings = nullptr);
 

@@ -109,5 +109,43 @@ TEST(TelemetryTest, StillThrottledAfterRetriesIsFlagged) {
   EXPECT_NE(ToJsonLine(r).find("\"throttled\":true"), std::string::npos);
 }
 
+// A backend whose attempt i reads throttled and/or shared as scripted.
+class ScriptedBackend : public ThrottledBackend {
+ public:
+  struct Attempt {
+    bool throttled, shared;
+  };
+  explicit ScriptedBackend(std::vector<Attempt> script) : ThrottledBackend(0), script_(std::move(script)) {}
+  TelemetrySample SampleTelemetry() const override {
+    const int i = samples_ / 2;
+    const bool after = (samples_++ % 2) == 1;
+    const Attempt a = i < static_cast<int>(script_.size()) ? script_[i] : Attempt{false, false};
+    if (after) return Reading(a.throttled ? uint64_t{kThrottleHwSlowdown} : uint64_t{0});
+    return a.shared ? Reading(0, {{4242, 1 << 20}}) : Reading(0);
+  }
+
+ private:
+  std::vector<Attempt> script_;
+  mutable int samples_ = 0;
+};
+
+TEST(TelemetryTest, MoreDisturbedRetryDoesNotReplaceTheFirstAttempt) {
+  ScriptedBackend backend({{true, false}, {true, true}});
+  CancelToken cancel;
+  const ConfigResult r = RunConfig(backend, OneConfig(1), cancel);
+  EXPECT_EQ(r.attempts, 2);
+  EXPECT_TRUE(r.flags.throttled);
+  EXPECT_FALSE(r.flags.shared);  // the first attempt's flags: the second was also shared
+}
+
+TEST(TelemetryTest, LessDisturbedRetryIsKept) {
+  ScriptedBackend backend({{true, true}, {false, true}, {false, true}});
+  CancelToken cancel;
+  const ConfigResult r = RunConfig(backend, OneConfig(2), cancel);
+  EXPECT_EQ(r.attempts, 3);
+  EXPECT_FALSE(r.flags.throttled);
+  EXPECT_TRUE(r.flags.shared);
+}
+
 }  // namespace
 }  // namespace switchback
