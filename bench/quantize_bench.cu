@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
     const struct {
       int strip, launch;
       const char* name;
-    } kinds[] = {{64, 0, "s64 coop"}, {64, 1, "s64 plain"}, {64, 2, "s64 plain+pdl"}, {64, 3, "s64 coop+pdl"},
-                 {256, 0, "s256 coop"}, {256, 1, "s256 plain"}, {256, 2, "s256 plain+pdl"}};
+    } kinds[] = {{64, 2, "s64 plain+pdl"}, {64, 1, "s64 plain"}, {128, 2, "s128 plain+pdl"}, {128, 1, "s128 plain"},
+                 {256, 2, "s256 plain+pdl"}, {256, 1, "s256 plain"}};
     std::printf("weight quantizer variants: us per call (TB/s) colwise_T / global / global_T\n");
     for (const int64_t dim : dims) {
       for (const bool swap : {false, true}) {

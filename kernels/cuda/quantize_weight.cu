@@ -605,15 +605,28 @@ int64_t ScratchLayout::PostWords(int64_t rows, int64_t cols) {
   return std::max<int64_t>(kMaxGrid, chunks * cols);
 }
 
-// 64-column strips unless they leave a fifth of the co-resident blocks idle and 256-column
-// strips leave fewer (on the sweep's shapes: 1664 x 6656, 208 of 264 blocks against 234;
-// measured 24.6 against 18.9 us; elsewhere 64 was as fast or faster: at 128 MB, 133 against
-// 156 us; bench/quantize_bench --variants, docs/BENCHMARKS.md).
+// The strip width whose regions leave the fewest passes to a block, the narrowest on a tie:
+// a call's time follows the passes its busiest block walks more than the bytes (H100, s7
+// quantize_bench --variants: 1664 x 6656 has 4 passes per block in 64-column strips, 3 in
+// 128 or 256: colwise_T 19.6 / 16.5 / 17.5 us; where the passes tie, 64 columns were as fast
+// or faster for colwise_T, which the transposing modes follow: 128 MB colwise_T 144.6 /
+// 146.1 / 149.5 us; docs/BENCHMARKS.md).
 int ChooseStrip(int64_t rows, int64_t cols, int max_grid) {
-  const auto narrow = Decompose(rows, cols, 64, PassShape<64>::kRows, max_grid);
-  const auto wide = Decompose(rows, cols, 256, PassShape<256>::kRows, max_grid);
-  if (!narrow.ok() || !wide.ok()) return 64;
-  return 5 * narrow->grid < 4 * max_grid && wide->grid > narrow->grid ? 256 : 64;
+  int best = 64;
+  int64_t fewest = -1;
+  auto consider = [&](int strip, int pass_rows) {
+    const absl::StatusOr<Decomposition> d = Decompose(rows, cols, strip, pass_rows, max_grid);
+    if (!d.ok() || d->grid <= 0) return;
+    const int64_t passes = (d->items + d->grid - 1) / d->grid * (d->chunk_rows / pass_rows);
+    if (fewest < 0 || passes < fewest) {
+      best = strip;
+      fewest = passes;
+    }
+  };
+  consider(64, PassShape<64>::kRows);
+  consider(128, PassShape<128>::kRows);
+  consider(256, PassShape<256>::kRows);
+  return best;
 }
 
 // checked_launch: the default launch. The first time a kernel runs a grid larger than any
@@ -711,14 +724,16 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
     return absl::OkStatus();
   }
   static const int max_grid_64 = MaxGrid(QuantizeWeightKernel<kMode, 64>);
+  static const int max_grid_128 = MaxGrid(QuantizeWeightKernel<kMode, 128>);
   static const int max_grid_256 = MaxGrid(QuantizeWeightKernel<kMode, 256>);
-  if (max_grid_64 <= 0 || max_grid_256 <= 0) {
+  if (max_grid_64 <= 0 || max_grid_128 <= 0 || max_grid_256 <= 0) {
     return absl::InternalError(absl::StrCat("weight quantizer: no co-resident blocks: ",
                                             cudaGetErrorString(cudaGetLastError())));
   }
   const int forced_strip = g_strip_override.load(std::memory_order_relaxed);
   const int forced_launch = g_launch_override.load(std::memory_order_relaxed);
-  const int strip = forced_strip > 0 ? forced_strip : ChooseStrip(rows, cols, std::min(max_grid_64, max_grid_256));
+  const int strip =
+      forced_strip > 0 ? forced_strip : ChooseStrip(rows, cols, std::min({max_grid_64, max_grid_128, max_grid_256}));
   // Plain launches with programmatic dependent launch: the next call's launch overlaps this
   // one's second pass (1 us of 10 at 8 MB; the cooperative attribute bought nothing and
   // cancels the overlap: bench/quantize_bench --variants). Co-residency rests on the grid
@@ -729,6 +744,8 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
   switch (strip) {
     case 64:
       return Launch<kMode, 64>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_64, variant);
+    case 128:
+      return Launch<kMode, 128>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_128, variant);
     case 256:
       return Launch<kMode, 256>(w, rows, cols, codes, state, scratch, stream, launch, checked, max_grid_256, variant);
     default:

@@ -12,7 +12,7 @@ namespace switchback::cuda {
 // kernel runs a grid larger than before, plain and dependent after that.
 enum class WeightQuantizerLaunch { kCooperative = 0, kPlain = 1, kPlainDependent = 2, kCooperativeDependent = 3 };
 
-// strip_columns: 64 or 256 columns per block region (0: chosen by shape); launch: a
+// strip_columns: 64, 128 or 256 columns per block region (0: chosen by shape); launch: a
 // WeightQuantizerLaunch value (-1: the default). Process-wide; not for concurrent use.
 void OverrideWeightQuantizerForBench(int strip_columns, int launch);
 

@@ -86,7 +86,7 @@ TEST_P(QuantizeOdd, AllFourBitExact) {
     for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(got_state[r].bits, want_state[r].bits) << r;
   }
   // The weight quantizers with each strip width they can be launched with.
-  for (const int strip : {64, 256}) {
+  for (const int strip : {64, 128, 256}) {
   SCOPED_TRACE("strip " + std::to_string(strip));
   cuda::OverrideWeightQuantizerForBench(strip, -1);
   // Colwise transpose.
@@ -155,7 +155,7 @@ TEST(QuantizeTest, ScratchCarriesNothingBetweenCalls) {
     const int mode = call % 3, launch = (call / 3) % 4;
     const bool use_big = (call / 2) % 2 == 0;
     SCOPED_TRACE("call " + std::to_string(call));
-    cuda::OverrideWeightQuantizerForBench(call % 5 < 2 ? 256 : 64, launch);
+    cuda::OverrideWeightQuantizerForBench(call % 5 < 2 ? 256 : call % 5 == 2 ? 128 : 64, launch);
     Device<Half>& w = use_big ? dbig : dsmall;
     const std::vector<Half>& hw = use_big ? big : small;
     absl::Status s;
@@ -193,6 +193,7 @@ TEST(QuantizeTest, WeightQuantizersNameTheirVariant) {
   const std::string big = int64_t{2} * 16384 * 4096 > l2 ? "_dynamic" : "";
   const Case cases[] = {{4096, 1024, 0, "_s64", "_s64"},
                         {4096, 1024, 256, "_s256", "_s256"},
+                        {4096, 1024, 128, "_s128", "_s128"},
                         {16384, 4096, 0, "_s64", "_s64" + big}};
   for (const Case& c : cases) {
     SCOPED_TRACE(std::to_string(c.rows) + " x " + std::to_string(c.cols) + " strip " + std::to_string(c.strip));
