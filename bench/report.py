@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Renders docs/BENCHMARKS.md tables from one device run: our JSONL beside bitsandbytes'
-Triton numbers (bench/anchors, same H100 kind) and PyTorch's products timed in the same
-run (bench/torch_baselines.py). Standard library only.
+Triton numbers and PyTorch's products timed in the same run (bench/torch_baselines.py).
+Standard library only.
 
     python3 bench/report.py OURS.jsonl [--torch TORCH.jsonl] [--fp16 FP16.jsonl]
-                            [--anchors bench/anchors/bnb_triton_h100_measured.jsonl]
+                            [--anchors BNB.jsonl ...]
 
---fp16 takes bench/fp16_interleaved.py's output (ours and torch.matmul alternately in one
-process), the fp16 comparison the bar is judged on when given.
+--anchors: bench/bnb_baselines.py's output from the same run (same card; it may cover part
+of the sweep), or by default bitsandbytes' own script on an H100
+(bench/anchors/bnb_triton_h100_measured.jsonl). The summary says which, and on which card
+ours ran. --fp16 takes bench/fp16_interleaved.py's output (ours and torch.matmul
+alternately in one process), the fp16 comparison the bar is judged on when given.
 """
 import argparse
 import json
@@ -18,15 +21,15 @@ OPS = ["standard_fwd", "standard_gw", "standard_gx", "rowwise_fwd", "rowwise_bwd
        "w_quantize_colwise_transpose", "w_quantize_global", "w_quantize_global_transpose"]
 
 
-def load(path):
+def load(*paths):
+    """Lines keyed by (batch, dim_in, dim_out); a later file's line replaces an earlier one."""
     rows = {}
-    if not path:
-        return rows
-    with open(path) as f:
-        for line in f:
-            if line.strip():
-                r = json.loads(line)
-                rows[(r["batch_size"], r["dim_in"], r["dim_out"])] = r
+    for path in filter(None, paths):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    rows[(r["batch_size"], r["dim_in"], r["dim_out"])] = r
     return rows
 
 
@@ -40,10 +43,14 @@ def quant_bytes(op, b, din, dout):
     return n + {"w_quantize_rowwise": dout * 2, "w_quantize_colwise_transpose": din * 2}.get(op, 2)
 
 
-# H100 SXM: 132 SMs x 4 tensor cores; dense int8 wgmma does 8192 ops per SM per clock
-# (1979 TOP/s at the datasheet's 1830 MHz). The card's clock under its power cap sets the
-# peak a GEMM can reach: stats[op].sm_clock_mhz_after is read right after the timed calls.
+# H100 and H200 SXM: 132 SMs x 4 tensor cores; dense int8 wgmma does 8192 ops per SM per
+# clock (1979 TOP/s at the datasheet's 1830 MHz). The card's clock under its power cap sets
+# the peak a GEMM can reach: stats[op].sm_clock_mhz_after is read right after the timed calls.
 INT8_OPS_PER_MHZ = 132 * 8192 * 1e6 / 1e12  # TOP/s per MHz
+
+# Issue 3's quantization bars were set on an H100 that copies at 3.0 TB/s (SPEC.md): 2.5 and
+# 2.0 TB/s are these fractions of the copy ceiling, the form that carries to another card.
+H100_COPY_TBPS = 3.0
 
 
 def tops(b, din, dout, ms):
@@ -98,6 +105,14 @@ def summary(ours, torch, bnb, fp16_interleaved):
             if b >= 16384:
                 pos.append(s)
     print("### Against the bars (this run)\n")
+    first = next(iter(ours.values()), {})
+    copy_tbps = first.get("ceilings", {}).get("copy_gbps", 0) / 1e3
+    print(f"- ours on {first.get('device', '?')} (driver {first.get('driver_version', '?')}); copy ceiling "
+          f"measured by the server: {copy_tbps:.2f} TB/s" if copy_tbps else "- copy ceiling: not in the lines")
+    anchor_devices = sorted({q.get("device", "H100 (bitsandbytes' own script, host-clock timing)")
+                             for q in bnb.values()})
+    covered = sum(k in bnb for k in ours)
+    print(f"- bitsandbytes: {', '.join(anchor_devices) or 'none'}; {covered} of {len(ours)} configurations")
     print(f"- int8 products / torch._int_mm: {span(int_mm)}x")
     how = "interleaved in one process (--fp16)" if fp16_interleaved else "same run"
     print(f"- torch.matmul / our fp16 products, {how}: {span(fp16, '.3f')}; within 3% or faster: "
@@ -109,8 +124,16 @@ def summary(ours, torch, bnb, fp16_interleaved):
                 rates.append((quant_bytes(o, *k) / (r[o] * 1e-3) / 1e12, quant_bytes(o, *k)))
         large = [x for x, n in rates if n * 2 / 3 >= 256e6]
         line = f"- {o}: {span([x for x, _ in rates])} TB/s"
+        if copy_tbps:
+            line += f" = {span([x / copy_tbps for x, _ in rates])} of copy"
         if large:
             line += f"; on >= 256 MB: {span(large)}, >= 2.5 TB/s: {sum(x >= 2.5 for x in large)} of {len(large)}"
+            if copy_tbps:
+                line += f", >= 2.5/3.0 of copy: {sum(x / copy_tbps >= 2.5 / H100_COPY_TBPS for x in large)} of {len(large)}"
+        elif copy_tbps and o.startswith("w_quantize") and o != "w_quantize_rowwise":
+            frac = [x / copy_tbps for x, _ in rates]
+            line += (f"; >= 2.0 TB/s: {sum(x >= 2.0 for x, _ in rates)} of {len(rates)}, >= 2.0/3.0 of copy: "
+                     f"{sum(f >= 2.0 / H100_COPY_TBPS for f in frac)} of {len(rates)}")
         print(line)
     print(f"- int8 TOP/s at batch >= 32768, dims >= 2048: {span(big, '.0f')}; >= 1500: "
           f"{sum(x >= 1500 for x in big)} of {len(big)}")
@@ -129,9 +152,9 @@ def main():
     p.add_argument("ours")
     p.add_argument("--torch")
     p.add_argument("--fp16")
-    p.add_argument("--anchors", default="bench/anchors/bnb_triton_h100_measured.jsonl")
+    p.add_argument("--anchors", nargs="+", default=["bench/anchors/bnb_triton_h100_measured.jsonl"])
     a = p.parse_args()
-    ours, torch, bnb, fp16 = load(a.ours), load(a.torch), load(a.anchors), load(a.fp16)
+    ours, torch, bnb, fp16 = load(a.ours), load(a.torch), load(*a.anchors), load(a.fp16)
     keys = list(ours)
 
     summary(ours, torch, bnb, fp16)

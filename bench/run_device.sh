@@ -14,9 +14,15 @@
 #             BENCH_ARGS names the variants), then the quantizers on the weight shapes
 #             (bench/quantize_bench) and where the weight quantizers' time goes
 #             (bench/quantize_timeline); SM clock and power are logged meanwhile
-#   report    bench/report.py over the sweep and torch results
+#   bnb       bench/bnb_baselines.py: bitsandbytes' Triton kernels on the same shapes, same
+#             card and session (BNB_ARGS narrows the sweep; BNB_TIMEOUT seconds caps the step,
+#             lines already written stay); needs .anchor/bnb from bench/fetch_bnb.sh, carried
+#   report    bench/report.py over the sweep and torch results ($OUT/bnb.jsonl as the
+#             anchors when the bnb step wrote one)
 # Results go to $OUT (default ./out); server, client, per-test and sanitizer logs into
-# $OUT/logs.tar.gz (the device tool brings back at most 8 files).
+# $OUT/logs.tar.gz (the device tool brings back at most 8 files). SANITIZE=0 skips the
+# compute-sanitizer runs of the tests step (about 2 of its minutes). DEADLINE (seconds since
+# the epoch) ends the bnb step by then, for a device call with a fixed budget.
 #
 #   BUNDLE=.bundle/switchback OUT=/tmp/out bench/run_device.sh tests sweep torch report
 set -uo pipefail
@@ -38,12 +44,12 @@ for step in "${steps[@]}"; do
       for t in "$BUNDLE"/bin/*_test; do
         name=$(basename "$t")
         [ "$name" = server_test ] || [ "$name" = client_test ] && continue
-        if "$t" --gtest_brief=1 >"$LOGS/$name.log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
+        if timeout "${TEST_TIMEOUT:-600}" "$t" --gtest_brief=1 >"$LOGS/$name.log" 2>&1; then r=PASS; else r=FAIL; status=1; fi
         printf '%-28s %s  (%s)\n' "$name" "$r" "$(grep -E '^\[  (PASSED|SKIPPED|FAILED)' "$LOGS/$name.log" | tr '\n' ' ')"
         [ $r = FAIL ] && grep -E "Failure|FAILED|error" -A3 "$LOGS/$name.log" | head -30
       done | tee "$OUT/tests.txt"
       for t in "$BUNDLE"/bin/cuda_kernels_test "$BUNDLE"/bin/int8_gemm_sm90_test "$BUNDLE"/bin/cuda_backend_test; do
-        [ -x "$t" ] || continue
+        [ -x "$t" ] && [ "${SANITIZE:-1}" != 0 ] || continue
         case $(basename "$t") in
           int8_gemm_sm90_test) filter='*Ragged130x*:*Ragged1x*' ;;
           cuda_backend_test) filter='*Every*' ;;
@@ -65,7 +71,7 @@ for step in "${steps[@]}"; do
       done
       start=$(date +%s)
       # shellcheck disable=SC2086
-      "$BUNDLE/bin/switchback-client" sweep --server "127.0.0.1:$PORT" --out "$OUT/ours.jsonl" ${SWEEP_ARGS:-} \
+      timeout "${SWEEP_TIMEOUT:-0}" "$BUNDLE/bin/switchback-client" sweep --server "127.0.0.1:$PORT" --out "$OUT/ours.jsonl" ${SWEEP_ARGS:-} \
         2>"$LOGS/client.log" || status=1
       echo "sweep: $(wc -l <"$OUT/ours.jsonl") lines in $(( $(date +%s) - start )) s"
       tail -n 70 "$LOGS/client.log"
@@ -126,8 +132,22 @@ PY
       "$BUNDLE/bin/quantize_bench" | tee -a "$OUT/bench.txt" || status=1
       "$BUNDLE/bin/quantize_timeline" | tee -a "$OUT/bench.txt" || status=1
       ;;
+    bnb)
+      limit=${BNB_TIMEOUT:-0}
+      if [ -n "${DEADLINE:-}" ]; then
+        left=$(( DEADLINE - $(date +%s) ))
+        if [ "$left" -lt 30 ]; then echo "bnb: skipped, ${left} s to the deadline"; continue; fi
+        if [ "$limit" = 0 ] || [ "$limit" -gt "$left" ]; then limit=$left; fi
+      fi
+      # shellcheck disable=SC2086
+      timeout "$limit" python3 bench/bnb_baselines.py --bnb .anchor/bnb --out "$OUT/bnb.jsonl" \
+        ${BNB_ARGS:-} 2>"$LOGS/bnb.log" || status=1
+      echo "bnb: $(wc -l <"$OUT/bnb.jsonl") lines; $(tail -n 2 "$LOGS/bnb.log" | tr '\n' ' ')"
+      ;;
     report)
-      python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" >"$OUT/report.md" || status=1
+      anchors=()
+      [ -s "$OUT/bnb.jsonl" ] && anchors=(--anchors "$OUT/bnb.jsonl")
+      python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" "${anchors[@]}" >"$OUT/report.md" || status=1
       ;;
     *) echo "unknown step $step" >&2; status=2 ;;
   esac
