@@ -1,10 +1,16 @@
-"""What the Python baselines share: the daemon's sweep (SPEC.md) and its original-mode
-timing (engine/measure*.cc).
+"""What the Python baselines share: the daemon's sweep (SPEC.md) and its timing
+(engine/measure*.cc), original or graph mode (--mode).
 
-repeat // 2 untimed calls, then `repeat` calls with a CUDA event after each (per-call
-samples: mean, median); for ops under 1 ms per call a second loop of `repeat` calls with
-events at its ends only gives the flat mean, since an event between two kernels costs the
-GPU about 2 us (engine/measure.h, kBackToBackBelowMs). Ours and PyTorch's are timed alike.
+original: repeat // 2 untimed calls, then `repeat` calls with a CUDA event after each
+(per-call samples: mean, median); for ops under 1 ms per call a second loop of `repeat`
+calls with events at its ends only gives the flat mean, since an event between two kernels
+costs the GPU about 2 us (engine/measure.h, kBackToBackBelowMs). Ours and PyTorch's are
+timed alike.
+
+graph: repeat // 2 untimed eager calls (they also compile and autotune Triton kernels),
+then repeat // 8 calls captured in one CUDA graph, one untimed replay, and about 8 timed
+replays, each a sample of its time / calls (engine/measure_graph.cc). Host launch paths
+(Python, Triton's launcher) drop out: what remains is the GPU's time for the kernels.
 """
 import sys
 
@@ -19,6 +25,16 @@ def add_sweep_args(parser):
     parser.add_argument("--wm", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=64)
     parser.add_argument("--out", default="-")
+
+
+def add_timing_args(parser):
+    parser.add_argument("--mode", choices=["original", "graph"], default="original",
+                        help="original: SPEC's loop; graph: calls replayed from a CUDA graph")
+
+
+def timer(args):
+    """The timing function of --mode: fn, repeat -> (flat mean, per-call median, per-call mean)."""
+    return time_graph if args.mode == "graph" else time_op
 
 
 def output(args):
@@ -67,3 +83,33 @@ def time_op(fn, repeat):
         torch.cuda.synchronize()
         flat = start.elapsed_time(end) / repeat
     return flat, median, per_call_mean
+
+
+GRAPH_REPLAYS = 8
+
+
+def time_graph(fn, repeat):
+    """Returns (mean, median, mean) in ms per call over the replays of one captured graph."""
+    for _ in range(repeat // 2):
+        fn()
+    calls = max(repeat // GRAPH_REPLAYS, 1)
+    replays = -(-repeat // calls)
+    graph = torch.cuda.CUDAGraph()
+    side = torch.cuda.Stream()  # capture on a side stream, as torch.cuda.graphs asks
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        with torch.cuda.graph(graph, stream=side):
+            for _ in range(calls):
+                fn()
+    torch.cuda.current_stream().wait_stream(side)
+    graph.replay()  # untimed: the first replay uploads the graph
+    events = [torch.cuda.Event(enable_timing=True) for _ in range(replays + 1)]
+    events[0].record()
+    for i in range(replays):
+        graph.replay()
+        events[i + 1].record()
+    torch.cuda.synchronize()
+    samples = sorted(events[i].elapsed_time(events[i + 1]) / calls for i in range(replays))
+    mean = sum(samples) / replays
+    median = samples[replays // 2] if replays % 2 else 0.5 * (samples[replays // 2 - 1] + samples[replays // 2])
+    return mean, median, mean

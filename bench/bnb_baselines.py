@@ -6,7 +6,9 @@ bench/anchors were measured on an H100 by bitsandbytes' own script).
 The kernels come from bench/fetch_bnb.sh (pinned wheel, nothing vendored). What differs from
 bitsandbytes' speed_benchmark.py, on purpose (SPEC.md):
 - timing as ours (bench/baselines.py): CUDA events, back to back under 1 ms, not a host
-  clock around Python launches;
+  clock around Python launches; with --mode graph, replays of a captured CUDA graph, which
+  leave out the Python launch path (its quantizers' floor in the original mode is the
+  launch, ~27 us a call on an H200, not the kernel);
 - the products consume the tensors bitsandbytes' own quantizers produce, wired as its
   SwitchBack layers wire them (x and g row-wise; w row-wise for the forward product and
   column-wise transposed for the backward one; global w for the mixed products), not
@@ -23,7 +25,7 @@ import sys
 
 import torch
 
-from baselines import add_sweep_args, output, sweep, time_op
+from baselines import add_sweep_args, add_timing_args, output, sweep, timer
 
 PRODUCTS = ["rowwise_fwd", "rowwise_bwd", "global_fwd", "global_bwd"]
 
@@ -58,14 +60,15 @@ def product_error(out, a8, b8t, sa, sb, rows=64):
 def main():
     p = argparse.ArgumentParser()
     add_sweep_args(p)
+    add_timing_args(p)
     p.add_argument("--bnb", default=".anchor/bnb", help="directory printed by bench/fetch_bnb.sh")
     args = p.parse_args()
     k = load_bnb(args.bnb)
     import triton
     out = output(args)
     for line, x, g, w in sweep(args):
-        line.update(wm=args.wm, source="bitsandbytes 0.49.2 Triton kernels (bench/bnb_baselines.py)",
-                    triton=triton.__version__)
+        line.update(wm=args.wm, mode=args.mode, triton=triton.__version__,
+                    source="bitsandbytes 0.49.2 Triton kernels (bench/bnb_baselines.py)")
         # Quantized operands, as its SwitchBack layers make them (also compiles and autotunes
         # the quantizers before anything is timed).
         try:
@@ -107,7 +110,7 @@ def main():
             try:
                 if name in operands:
                     check[name] = product_error(fn(), *operands[name])
-                mean, median, _ = time_op(fn, args.repeat)
+                mean, median, _ = timer(args)(fn, args.repeat)
                 line[name] = mean
                 line[name + "_median"] = median
             except Exception as e:  # keep going: one failing kernel is not the run

@@ -6,26 +6,29 @@ standard products (cuBLAS), torch._int_mm int8 -> int32 for the two int8 product
 (cuBLASLt, no dequantization), torch._scaled_mm fp8 e4m3 with row-wise scales -> fp16
 (cuBLASLt). Timing as ours (bench/baselines.py): repeat // 2 warm-up calls, `repeat` calls
 with CUDA events between consecutive calls (median), and for ops under 1 ms a loop with
-events at its ends only (the mean). One JSON line per config.
+events at its ends only (the mean); --mode graph times replays of a captured CUDA graph
+instead, to pair with the daemon's graph mode. One JSON line per config.
 
-    python3 bench/torch_baselines.py --out torch.jsonl [--dims 1024,4096] [--repeat 64]
+    python3 bench/torch_baselines.py --out torch.jsonl [--dims 1024,4096] [--repeat 64] [--mode graph]
 """
 import argparse
 import json
 
 import torch
 
-from baselines import add_sweep_args, output, sweep, time_op
+from baselines import add_sweep_args, add_timing_args, output, sweep, timer
 
 
 def main():
     p = argparse.ArgumentParser()
     add_sweep_args(p)
+    add_timing_args(p)
     args = p.parse_args()
     out = output(args)
     dev = "cuda"
     for line, x, g, w in sweep(args):
         batch, din, dout = line["batch_size"], line["dim_in"], line["dim_out"]
+        line["mode"] = args.mode
         ops = {
             "torch_matmul_fwd": lambda: torch.matmul(x, w.t()),
             "torch_matmul_gw": lambda: torch.matmul(g.t(), x),
@@ -48,7 +51,7 @@ def main():
             gf, wtf.t(), scale_a=sa, scale_b=sbb, out_dtype=torch.float16)
         for name, fn in ops.items():
             try:
-                mean, median, _ = time_op(fn, args.repeat)
+                mean, median, _ = timer(args)(fn, args.repeat)
                 line[name] = mean
                 line[name + "_median"] = median
             except Exception as e:  # keep going: one unsupported op is not the run
