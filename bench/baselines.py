@@ -37,6 +37,11 @@ def timer(args):
     return time_graph if args.mode == "graph" else time_op
 
 
+def error_text(e):
+    """One line for a result's *_error key: an op that fails is recorded, not fatal."""
+    return str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+
+
 def output(args):
     return sys.stdout if args.out == "-" else open(args.out, "w")
 

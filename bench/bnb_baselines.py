@@ -25,10 +25,7 @@ import sys
 
 import torch
 
-from baselines import add_sweep_args, add_timing_args, output, sweep, timer
-
-PRODUCTS = ["rowwise_fwd", "rowwise_bwd", "global_fwd", "global_bwd"]
-
+from baselines import add_sweep_args, add_timing_args, error_text, output, sweep, timer
 
 def load_bnb(path):
     sys.path.insert(0, path)
@@ -79,7 +76,7 @@ def main():
             w8g, sw_g = k["quantize_global"](w)
             wt8g, _ = k["quantize_global_t"](w)
         except Exception as e:
-            line["error"] = f"quantizing the operands: {str(e).splitlines()[0][:200] if str(e) else type(e).__name__}"
+            line["error"] = "quantizing the operands: " + error_text(e)
             out.write(json.dumps(line) + "\n")
             out.flush()
             del x, g, w
@@ -114,7 +111,7 @@ def main():
                 line[name] = mean
                 line[name + "_median"] = median
             except Exception as e:  # keep going: one failing kernel is not the run
-                line[name + "_error"] = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+                line[name + "_error"] = error_text(e)
         line["check"] = check
         if all(o in line for o in ops):
             line["time_standard"] = line["standard_fwd"] + line["standard_gx"] + line["standard_gw"]

@@ -16,7 +16,7 @@ import json
 
 import torch
 
-from baselines import add_sweep_args, add_timing_args, output, sweep, timer
+from baselines import add_sweep_args, add_timing_args, error_text, output, sweep, timer
 
 
 def main():
@@ -55,7 +55,7 @@ def main():
                 line[name] = mean
                 line[name + "_median"] = median
             except Exception as e:  # keep going: one unsupported op is not the run
-                line[name + "_error"] = str(e).splitlines()[0][:200]
+                line[name + "_error"] = error_text(e)
         out.write(json.dumps(line) + "\n")
         out.flush()
         del x, g, w, x8, g8, w8, wt8, xf, gf, wf, wtf  # freed before the next config is allocated

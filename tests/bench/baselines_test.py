@@ -104,6 +104,11 @@ class TimingTest(unittest.TestCase):
         self.assertEqual(gpu.captured_calls, 1)
         self.assertAlmostEqual(gpu.clock, 2 * (KERNEL_MS + GAP_MS) + 5 * KERNEL_MS)
 
+    def test_error_text_is_one_line_or_the_type(self):
+        self.assertEqual(baselines.error_text(RuntimeError("CUDA out of memory.\nTried to allocate")),
+                         "CUDA out of memory.")
+        self.assertEqual(baselines.error_text(AssertionError()), "AssertionError")
+
     def test_mode_picks_the_timing(self):
         p = argparse.ArgumentParser()
         baselines.add_timing_args(p)
