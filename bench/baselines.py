@@ -12,6 +12,7 @@ then repeat // 8 calls captured in one CUDA graph, one untimed replay, and about
 replays, each a sample of its time / calls (engine/measure_graph.cc). Host launch paths
 (Python, Triton's launcher) drop out: what remains is the GPU's time for the kernels.
 """
+import json
 import sys
 
 import torch
@@ -25,6 +26,9 @@ def add_sweep_args(parser):
     parser.add_argument("--wm", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=64)
     parser.add_argument("--out", default="-")
+    parser.add_argument("--skip", nargs="+", default=[], metavar="JSONL",
+                        help="leave out the configurations that have a line in these files "
+                             "(an earlier call's output), to finish a sweep in parts")
 
 
 def add_timing_args(parser):
@@ -46,14 +50,30 @@ def output(args):
     return sys.stdout if args.out == "-" else open(args.out, "w")
 
 
+def done_configs(paths):
+    """(batch_size, dim_in, dim_out) of every line in these JSONL files."""
+    done = set()
+    for path in paths:
+        with open(path) as f:
+            for text in f:
+                if text.strip():
+                    r = json.loads(text)
+                    done.add((r["batch_size"], r["dim_in"], r["dim_out"]))
+    return done
+
+
 def sweep(args):
     """Per configuration, in the daemon's order: (line, x, g, w), where line holds the keys
-    that name it and x, g, w are fp16 N(0, 1) on the GPU; freed after each."""
+    that name it and x, g, w are fp16 N(0, 1) on the GPU; freed after each. Configurations
+    with a line in --skip's files are left out."""
+    skip = done_configs(args.skip)
     torch.manual_seed(0)
     for dim in map(int, args.dims.split(",")):
         for batch in map(int, args.batch_sizes.split(",")):
             for switch in (False, True):
                 din, dout = (dim, args.wm * dim) if not switch else (args.wm * dim, dim)
+                if (batch, din, dout) in skip:
+                    continue
                 x = torch.randn(batch, din, device="cuda", dtype=torch.float16)
                 g = torch.randn(batch, dout, device="cuda", dtype=torch.float16)
                 w = torch.randn(dout, din, device="cuda", dtype=torch.float16)

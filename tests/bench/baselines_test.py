@@ -4,7 +4,10 @@ eager call costs the kernel plus a launch gap, a call replayed from a graph the 
 alone, and events read the clock. Checks what each timing counts and how often it calls."""
 import argparse
 import contextlib
+import json
+import os
 import sys
+import tempfile
 import types
 import unittest
 
@@ -59,8 +62,10 @@ def install_fake_torch():
     cuda = types.SimpleNamespace(
         Event=Event, CUDAGraph=CUDAGraph, Stream=Stream, graph=capture,
         stream=lambda s: contextlib.nullcontext(), current_stream=lambda: Stream(),
-        synchronize=lambda: None)
-    sys.modules["torch"] = types.SimpleNamespace(cuda=cuda)
+        synchronize=lambda: None, get_device_name=lambda: "Fake GPU", empty_cache=lambda: None)
+    sys.modules["torch"] = types.SimpleNamespace(
+        cuda=cuda, float16="float16", __version__="0", manual_seed=lambda seed: None,
+        randn=lambda *shape, device, dtype: shape)
 
 
 install_fake_torch()
@@ -108,6 +113,21 @@ class TimingTest(unittest.TestCase):
         self.assertEqual(baselines.error_text(RuntimeError("CUDA out of memory.\nTried to allocate")),
                          "CUDA out of memory.")
         self.assertEqual(baselines.error_text(AssertionError()), "AssertionError")
+
+    def test_sweep_leaves_out_what_earlier_files_hold(self):
+        p = argparse.ArgumentParser()
+        baselines.add_sweep_args(p)
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            f.write(json.dumps({"batch_size": 4, "dim_in": 32, "dim_out": 8}) + "\n\n")
+        try:
+            args = p.parse_args(["--dims", "8,16", "--batch-sizes", "4", "--skip", f.name])
+            got = [(line["batch_size"], line["dim_in"], line["dim_out"], line["switch"], x, w)
+                   for line, x, g, w in baselines.sweep(args)]
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(got, [(4, 8, 32, False, (4, 8), (32, 8)),
+                               (4, 16, 64, False, (4, 16), (64, 16)),
+                               (4, 64, 16, True, (4, 64), (16, 64))])
 
     def test_mode_picks_the_timing(self):
         p = argparse.ArgumentParser()
