@@ -1,5 +1,8 @@
 // Throwaway-grade timing of the int8 products' variants on the sweep's shapes (TOP/s),
-// printed as a table; not a test. CUDA events, median of 20 after 5 warm-ups, random codes.
+// printed as a table; not a test. Random codes; 5 warm-up calls, then 5 loops of 8 calls
+// back to back with CUDA events at each loop's ends (as the sweep times short ops: an
+// event per call would also count the host's argument set-up, the GPU waiting on it), the
+// median loop's time per call.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -23,10 +26,19 @@ __global__ void FillScales(__half* p, int64_t n) {
     p[i] = __float2half(1.0f + (i % 7) * 0.25f);
 }
 
-// Usage: int8_gemm_bench [--shape M N K] [variant ...]; "mma_sync" is the portable kernel,
-// the others are sm90 variant names with an optional schedule suffix, e.g. coop_128x256/s8
-// (see kernels/cuda/sm90/int8_gemm_sm90.h). --shape times one shape (e.g. under ncu).
+// Usage: int8_gemm_bench [--null-scales] [--shape M N K] [variant ...]; "mma_sync" is the
+// portable kernel, the others are sm90 variant names with an optional schedule suffix, e.g.
+// coop_128x256/s8 (see kernels/cuda/sm90/int8_gemm_sm90.h). --shape times one shape (e.g.
+// under ncu). --null-scales passes no scale vectors (the epilogue broadcasts zeros and loads
+// nothing): against a run with them, what the scale loads cost the epilogue (the outputs
+// are zeros, so only for timing).
 int main(int argc, char** argv) {
+  bool null_scales = false;
+  if (argc > 1 && std::string(argv[1]) == "--null-scales") {
+    null_scales = true;
+    --argc;
+    ++argv;
+  }
   std::vector<std::array<int64_t, 3>> shapes = {
       {8192, 4096, 1024},    {8192, 1024, 4096},    {32768, 4096, 1024}, {32768, 1024, 4096},
       {65536, 8192, 2048},   {65536, 2048, 8192},   {131072, 16384, 4096}, {131072, 4096, 16384},
@@ -58,27 +70,34 @@ int main(int argc, char** argv) {
     FillScales<<<64, 256>>>(sb, n);
     std::vector<double> tops(kVariants, 0.0);
     for (int v = 0; v < kVariants; ++v) {
+      const __half* scale_a = null_scales ? nullptr : sa;
+      const __half* scale_b = null_scales ? nullptr : sb;
       auto run = [&]() -> bool {
-        if (names[v] == "mma_sync") return switchback::cuda::Int8MatmulMma(a, b, m, n, k, sa, sb, false, nullptr, out, nullptr, nullptr).ok();
-        return switchback::cuda::sm90::Int8MatmulDequantVariant(names[v], a, b, m, n, k, sa, sb, false, nullptr,
-                                                                out, nullptr)
+        if (names[v] == "mma_sync") {
+          return switchback::cuda::Int8MatmulMma(a, b, m, n, k, scale_a, scale_b, false, nullptr, out, nullptr, nullptr).ok();
+        }
+        return switchback::cuda::sm90::Int8MatmulDequantVariant(names[v], a, b, m, n, k, scale_a, scale_b, false,
+                                                                nullptr, out, nullptr)
             .ok();
       };
-      bool ok = true;
-      for (int i = 0; i < 5; ++i) ok = ok && run();
+      bool ok = !(null_scales && names[v] == "mma_sync");  // the portable kernel reads its scales
+      for (int i = 0; i < 5 && ok; ++i) ok = run();
       std::vector<float> ms;
       cudaEvent_t e0, e1;
       cudaEventCreate(&e0);
       cudaEventCreate(&e1);
-      for (int i = 0; i < 20 && ok; ++i) {
+      constexpr int kCallsPerLoop = 8;
+      for (int i = 0; i < 5 && ok; ++i) {
         cudaEventRecord(e0);
-        ok = run();
+        for (int c = 0; c < kCallsPerLoop && ok; ++c) ok = run();
         cudaEventRecord(e1);
         cudaEventSynchronize(e1);
         float t;
         cudaEventElapsedTime(&t, e0, e1);
-        ms.push_back(t);
+        ms.push_back(t / kCallsPerLoop);
       }
+      cudaEventDestroy(e0);
+      cudaEventDestroy(e1);
       if (ok && !ms.empty()) {
         std::sort(ms.begin(), ms.end());
         tops[v] = 2.0 * m * n * k / (ms[ms.size() / 2] * 1e-3) / 1e12;
