@@ -12,10 +12,11 @@ then repeat // 8 calls captured in one CUDA graph, one untimed replay, and about
 replays, each a sample of its time / calls (engine/measure_graph.cc). Host launch paths
 (Python, Triton's launcher) drop out: what remains is the GPU's time for the kernels.
 """
-import json
 import sys
 
 import torch
+
+import lines
 
 BACK_TO_BACK_BELOW_MS = 1.0
 
@@ -50,23 +51,11 @@ def output(args):
     return sys.stdout if args.out == "-" else open(args.out, "w")
 
 
-def done_configs(paths):
-    """(batch_size, dim_in, dim_out) of every line in these JSONL files."""
-    done = set()
-    for path in paths:
-        with open(path) as f:
-            for text in f:
-                if text.strip():
-                    r = json.loads(text)
-                    done.add((r["batch_size"], r["dim_in"], r["dim_out"]))
-    return done
-
-
 def sweep(args):
     """Per configuration, in the daemon's order: (line, x, g, w), where line holds the keys
     that name it and x, g, w are fp16 N(0, 1) on the GPU; freed after each. Configurations
     with a line in --skip's files are left out."""
-    skip = done_configs(args.skip)
+    skip = set(lines.load(*args.skip))
     torch.manual_seed(0)
     for dim in map(int, args.dims.split(",")):
         for batch in map(int, args.batch_sizes.split(",")):

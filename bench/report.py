@@ -13,24 +13,13 @@ ours ran. --fp16 takes bench/fp16_interleaved.py's output (ours and torch.matmul
 alternately in one process), the fp16 comparison the bar is judged on when given.
 """
 import argparse
-import json
 import statistics
+
+from lines import load
 
 OPS = ["standard_fwd", "standard_gw", "standard_gx", "rowwise_fwd", "rowwise_bwd", "global_fwd",
        "global_bwd", "x_quantize_rowwise", "g_quantize_rowwise", "w_quantize_rowwise",
        "w_quantize_colwise_transpose", "w_quantize_global", "w_quantize_global_transpose"]
-
-
-def load(*paths):
-    """Lines keyed by (batch, dim_in, dim_out); a later file's line replaces an earlier one."""
-    rows = {}
-    for path in filter(None, paths):
-        with open(path) as f:
-            for line in f:
-                if line.strip():
-                    r = json.loads(line)
-                    rows[(r["batch_size"], r["dim_in"], r["dim_out"])] = r
-    return rows
 
 
 def quant_bytes(op, b, din, dout):

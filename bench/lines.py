@@ -1,0 +1,16 @@
+"""Result files (JSONL, one configuration a line) keyed by configuration, for the bench
+scripts. Standard library only."""
+import json
+
+
+def load(*paths):
+    """Lines keyed by (batch_size, dim_in, dim_out); a later file's line replaces an earlier
+    one; empty paths are skipped."""
+    rows = {}
+    for path in filter(None, paths):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    rows[(r["batch_size"], r["dim_in"], r["dim_out"])] = r
+    return rows
