@@ -74,6 +74,12 @@ def sweep(args):
                 torch.cuda.empty_cache()
 
 
+def median_of(samples):
+    """The median of a sorted list."""
+    n = len(samples)
+    return samples[n // 2] if n % 2 else 0.5 * (samples[n // 2 - 1] + samples[n // 2])
+
+
 def time_op(fn, repeat):
     """Returns (flat mean, per-call median, per-call mean) in ms."""
     for _ in range(repeat // 2):
@@ -86,7 +92,7 @@ def time_op(fn, repeat):
     torch.cuda.synchronize()
     samples = sorted(events[i].elapsed_time(events[i + 1]) for i in range(repeat))
     per_call_mean = sum(samples) / repeat
-    median = samples[repeat // 2] if repeat % 2 else 0.5 * (samples[repeat // 2 - 1] + samples[repeat // 2])
+    median = median_of(samples)
     flat = per_call_mean
     if per_call_mean < BACK_TO_BACK_BELOW_MS:
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -125,5 +131,5 @@ def time_graph(fn, repeat):
     torch.cuda.synchronize()
     samples = sorted(events[i].elapsed_time(events[i + 1]) / calls for i in range(replays))
     mean = sum(samples) / replays
-    median = samples[replays // 2] if replays % 2 else 0.5 * (samples[replays // 2 - 1] + samples[replays // 2])
+    median = median_of(samples)
     return mean, median, mean
