@@ -1,6 +1,6 @@
 // Throwaway-grade timing of the int8 products' variants on the sweep's shapes (TOP/s),
-// printed as a table; not a test. Random codes; 5 warm-up calls, then 5 loops of 8 calls
-// back to back with CUDA events at each loop's ends (as the sweep times short ops: an
+// printed as a table; not a test. Random codes; 5 warm-up calls, then rounds of one loop of
+// 8 calls per variant back to back with CUDA events at each loop's ends (as the sweep times short ops: an
 // event per call would also count the host's argument set-up, the GPU waiting on it), the
 // median loop's time per call.
 #include <cuda_fp16.h>
@@ -26,7 +26,9 @@ __global__ void FillScales(__half* p, int64_t n) {
     p[i] = __float2half(1.0f + (i % 7) * 0.25f);
 }
 
-// Usage: int8_gemm_bench [--null-scales] [--shape M N K] [variant ...]; "mma_sync" is the
+// Usage: int8_gemm_bench [--null-scales] [--rounds R] [--shape M N K | --sweep] [variant ...];
+// --sweep: the 60 product shapes of the default sweep; R rounds (default 7) in which the
+// variants take turns, the median loop of each reported; "mma_sync" is the
 // portable kernel, the others are sm90 variant names with an optional schedule suffix, e.g.
 // coop_128x256/s8 (see kernels/cuda/sm90/int8_gemm_sm90.h). --shape times one shape (e.g.
 // under ncu). --null-scales passes no scale vectors (the epilogue broadcasts zeros and loads
@@ -44,10 +46,25 @@ int main(int argc, char** argv) {
       {65536, 8192, 2048},   {65536, 2048, 8192},   {131072, 16384, 4096}, {131072, 4096, 16384},
       {16384, 5120, 1280},   {16384, 6656, 1664},   {65536, 6656, 1664}, {65536, 5632, 1408},
       {65536, 1280, 5120},   {65536, 1664, 6656},   {131072, 2048, 8192}, {65536, 4096, 16384}};
-  int first_name = 1;
-  if (argc > 4 && std::string(argv[1]) == "--shape") {
-    shapes = {{std::atoll(argv[2]), std::atoll(argv[3]), std::atoll(argv[4])}};
-    first_name = 5;
+  int first_name = 1, rounds = 7;
+  if (argc > first_name + 1 && std::string(argv[first_name]) == "--rounds") {
+    rounds = std::max(1, std::atoi(argv[first_name + 1]));
+    first_name += 2;
+  }
+  if (argc > first_name + 3 && std::string(argv[first_name]) == "--shape") {
+    shapes = {{std::atoll(argv[first_name + 1]), std::atoll(argv[first_name + 2]), std::atoll(argv[first_name + 3])}};
+    first_name += 4;
+  } else if (argc > first_name && std::string(argv[first_name]) == "--sweep") {
+    // Every product shape of the default sweep (SPEC.md): M = batch, (N, K) = (out, in) for
+    // the forward products and (in, out) for the backward ones.
+    shapes.clear();
+    for (const int64_t dim : {1024, 1280, 1408, 1664, 2048, 4096}) {
+      for (const int64_t batch : {8192, 16384, 32768, 65536, 131072}) {
+        shapes.push_back({batch, 4 * dim, dim});
+        shapes.push_back({batch, dim, 4 * dim});
+      }
+    }
+    first_name += 1;
   }
   std::vector<std::string> names = {"mma_sync", "coop_128x256", "pingpong_128x128"};
   if (argc > first_name) names.assign(argv + first_name, argv + argc);
@@ -68,40 +85,49 @@ int main(int argc, char** argv) {
     FillCodes<<<1024, 256>>>(b, n * k, 2);
     FillScales<<<64, 256>>>(sa, m);
     FillScales<<<64, 256>>>(sb, n);
-    std::vector<double> tops(kVariants, 0.0);
+    const __half* scale_a = null_scales ? nullptr : sa;
+    const __half* scale_b = null_scales ? nullptr : sb;
+    auto run = [&](int v) -> bool {
+      if (names[v] == "mma_sync") {
+        return switchback::cuda::Int8MatmulMma(a, b, m, n, k, scale_a, scale_b, false, nullptr, out, nullptr, nullptr).ok();
+      }
+      return switchback::cuda::sm90::Int8MatmulDequantVariant(names[v], a, b, m, n, k, scale_a, scale_b, false,
+                                                              nullptr, out, nullptr)
+          .ok();
+    };
+    // Variants take turns, one loop each per round, the first of each round rotating: the
+    // card's clock falls as it warms under its power cap, and a variant timed first (or
+    // alone) would run at a higher clock than the others.
+    std::vector<bool> ok(kVariants);
     for (int v = 0; v < kVariants; ++v) {
-      const __half* scale_a = null_scales ? nullptr : sa;
-      const __half* scale_b = null_scales ? nullptr : sb;
-      auto run = [&]() -> bool {
-        if (names[v] == "mma_sync") {
-          return switchback::cuda::Int8MatmulMma(a, b, m, n, k, scale_a, scale_b, false, nullptr, out, nullptr, nullptr).ok();
-        }
-        return switchback::cuda::sm90::Int8MatmulDequantVariant(names[v], a, b, m, n, k, scale_a, scale_b, false,
-                                                                nullptr, out, nullptr)
-            .ok();
-      };
-      bool ok = !(null_scales && names[v] == "mma_sync");  // the portable kernel reads its scales
-      for (int i = 0; i < 5 && ok; ++i) ok = run();
-      std::vector<float> ms;
-      cudaEvent_t e0, e1;
-      cudaEventCreate(&e0);
-      cudaEventCreate(&e1);
-      constexpr int kCallsPerLoop = 8;
-      for (int i = 0; i < 5 && ok; ++i) {
+      ok[v] = !(null_scales && names[v] == "mma_sync");  // the portable kernel reads its scales
+      for (int i = 0; i < 5 && ok[v]; ++i) ok[v] = run(v);
+    }
+    std::vector<std::vector<float>> ms(kVariants);
+    cudaEvent_t e0, e1;
+    cudaEventCreate(&e0);
+    cudaEventCreate(&e1);
+    constexpr int kCallsPerLoop = 8;
+    for (int r = 0; r < rounds; ++r) {
+      for (int i = 0; i < kVariants; ++i) {
+        const int v = (i + r) % kVariants;
+        if (!ok[v]) continue;
         cudaEventRecord(e0);
-        for (int c = 0; c < kCallsPerLoop && ok; ++c) ok = run();
+        for (int c = 0; c < kCallsPerLoop && ok[v]; ++c) ok[v] = run(v);
         cudaEventRecord(e1);
         cudaEventSynchronize(e1);
         float t;
         cudaEventElapsedTime(&t, e0, e1);
-        ms.push_back(t / kCallsPerLoop);
+        ms[v].push_back(t / kCallsPerLoop);
       }
-      cudaEventDestroy(e0);
-      cudaEventDestroy(e1);
-      if (ok && !ms.empty()) {
-        std::sort(ms.begin(), ms.end());
-        tops[v] = 2.0 * m * n * k / (ms[ms.size() / 2] * 1e-3) / 1e12;
-      }
+    }
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    std::vector<double> tops(kVariants, 0.0);
+    for (int v = 0; v < kVariants; ++v) {
+      if (!ok[v] || ms[v].empty()) continue;
+      std::sort(ms[v].begin(), ms[v].end());
+      tops[v] = 2.0 * m * n * k / (ms[v][ms[v].size() / 2] * 1e-3) / 1e12;
     }
     std::printf("%8ld %6ld %6ld", (long)m, (long)n, (long)k);
     for (double t : tops) std::printf(" %17.0f", t);

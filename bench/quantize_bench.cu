@@ -2,9 +2,10 @@
 // calls them: 32 warm-up calls, then 64 back to back between two CUDA events; microseconds
 // per call and effective TB/s (bytes read + written). With --variants, the weight
 // quantizers once more per strip width and launch kind (kernels/cuda/quantize_weight_tuning.h),
-// side by side. Not a test.
+// side by side; with --cluster-variants, colwise_T per cluster plan (strip width x blocks
+// per cluster, kernels/cuda/quantize_colwise_cluster.cu) beside the region kernel. Not a test.
 //
-//   quantize_bench [--warmup N] [--calls N] [--variants] [dim ...]   (dims of the sweep:
+//   quantize_bench [--warmup N] [--calls N] [--variants] [--cluster-variants] [dim ...]   (dims of the sweep:
 //   1024 ... 4096; fewer calls make it quick to profile under ncu)
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -93,7 +94,7 @@ struct Shape {
 int main(int argc, char** argv) {
   namespace cuda = switchback::cuda;
   std::vector<int64_t> dims;
-  bool variants = false;
+  bool variants = false, cluster_variants = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--warmup" && i + 1 < argc) {
@@ -102,6 +103,8 @@ int main(int argc, char** argv) {
       timed_calls = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--variants") {
       variants = true;
+    } else if (arg == "--cluster-variants") {
+      cluster_variants = true;
     } else {
       dims.push_back(std::atoll(argv[i]));
     }
@@ -146,6 +149,35 @@ int main(int argc, char** argv) {
           std::printf("  %s\n", cudaGetErrorString(cudaGetLastError()));
         }
         cuda::OverrideWeightQuantizerForBench(0, -1);
+      }
+    }
+  }
+  if (cluster_variants) {
+    // colwise_T: us per call (TB/s) and the variant that ran, per forced plan; "region" is
+    // the two-pass region kernel (quantize_weight.cu).
+    const struct {
+      int strip, cluster;
+    } plans[] = {{-1, 0}, {0, 0}, {64, 2}, {64, 4}, {64, 8}, {64, 16}, {32, 4}, {32, 8}, {32, 16}};
+    std::printf("colwise_T per cluster plan: us per call (TB/s) variant\n");
+    for (const int64_t dim : dims) {
+      for (const bool swap : {false, true}) {
+        Shape shape(swap ? dim : 4 * dim, swap ? 4 * dim : dim);
+        if (!shape.ok) return 1;
+        for (const auto& plan : plans) {
+          cuda::OverrideColwiseClusterForBench(plan.strip, plan.cluster);
+          std::string name;
+          auto op = [&] {
+            return cuda::QuantizeColwiseTranspose(shape.w, shape.rows, shape.cols, shape.codes, shape.state,
+                                                  shape.scratch, nullptr, &name)
+                .ok();
+          };
+          double host_us = 0.0;
+          const double us = Microseconds(op, &host_us);
+          std::printf("%6ld %6ld s%-3d c%-3d | %7.2f (%4.2f) %s  %s\n", static_cast<long>(shape.rows),
+                      static_cast<long>(shape.cols), plan.strip, plan.cluster, us, 3.0 * shape.n / (us * 1e-6) / 1e12,
+                      name.c_str(), cudaGetErrorString(cudaGetLastError()));
+        }
+        cuda::OverrideColwiseClusterForBench(0, 0);
       }
     }
   }

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/quantize_colwise_cluster.h"
 #include "kernels/cuda/quantize_common.cuh"
 #include "kernels/cuda/quantize_weight_tuning.h"
 #include "kernels/cuda/switchback_kernels.h"
@@ -772,6 +773,12 @@ absl::Status ClearQuantizeScratch(void* scratch, int64_t rows, int64_t cols, cud
 absl::Status QuantizeColwiseTranspose(const __half* w, int64_t rows, int64_t cols,
                                       int8_t* codes_t, __half* state, void* scratch,
                                       cudaStream_t stream, std::string* variant) {
+  // One pass by clusters where they apply (Hopper, whole 16-byte granules); a strip forced
+  // for the bench or the tests means the region kernel.
+  if (g_strip_override.load(std::memory_order_relaxed) <= 0) {
+    absl::StatusOr<bool> ran = detail::QuantizeColwiseTransposeCluster(w, rows, cols, codes_t, state, stream, variant);
+    if (!ran.ok() || *ran) return ran.status();
+  }
   return Run<WeightMode::kColwiseTranspose>(w, rows, cols, codes_t, state, scratch, stream, variant);
 }
 

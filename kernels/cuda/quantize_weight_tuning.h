@@ -16,4 +16,10 @@ enum class WeightQuantizerLaunch { kCooperative = 0, kPlain = 1, kPlainDependent
 // WeightQuantizerLaunch value (-1: the default). Process-wide; not for concurrent use.
 void OverrideWeightQuantizerForBench(int strip_columns, int launch);
 
+// The column-wise quantizer's one-pass cluster kernel (kernels/cuda/quantize_colwise_cluster.cu):
+// strip_columns 32 or 64 and cluster_blocks 1-16 force a plan (0: chosen by shape);
+// strip_columns < 0 never uses it (the region kernel runs, as it does whenever
+// OverrideWeightQuantizerForBench forces a strip). Process-wide; not for concurrent use.
+void OverrideColwiseClusterForBench(int strip_columns, int cluster_blocks);
+
 }  // namespace switchback::cuda

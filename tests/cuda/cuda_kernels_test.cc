@@ -86,7 +86,7 @@ TEST_P(QuantizeOdd, AllFourBitExact) {
     for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(got_state[r].bits, want_state[r].bits) << r;
   }
   // The weight quantizers with each strip width they can be launched with.
-  for (const int strip : {64, 128, 256}) {
+  for (const int strip : {0, 64, 128, 256}) {  // 0: chosen by shape (colwise: the cluster kernel where it applies)
   SCOPED_TRACE("strip " + std::to_string(strip));
   cuda::OverrideWeightQuantizerForBench(strip, -1);
   // Colwise transpose.
@@ -133,6 +133,63 @@ INSTANTIATE_TEST_SUITE_P(Shapes, QuantizeOdd,
                                            Shape{65, 19200}, Shape{4100, 1000}),
                          [](const auto& info) {
                            return "Small" + std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
+                         });
+
+// The one-pass cluster kernel for colwise + transpose (kernels/cuda/quantize_colwise_cluster.cu)
+// under every plan it can be forced to: both strip widths, clusters of 1-16 blocks (blocks
+// with no rows of w at all when rows < 16 x cluster), ragged strips (cols % 64 != 0), a zero
+// column, and a column whose maximum sits in the last block of the cluster.
+bool Hopper() {
+  int device = 0, major = 0;
+  return cudaGetDevice(&device) == cudaSuccess &&
+         cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9;
+}
+
+class ColwiseCluster : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(ColwiseCluster, EveryPlanBitExact) {
+  REQUIRE_GPU();
+  if (!Hopper()) GTEST_SKIP() << "thread-block clusters need sm_90";
+  const auto [rows, cols] = GetParam();
+  std::vector<Half> w = RandomHalves(rows * cols, rows * 7 + cols);
+  for (int64_t r = 0; r < rows; ++r) w[r * cols + 1] = Half{0};            // a zero column
+  w[(rows - 1) * cols + 2] = FloatToHalf(-60000.0f);                       // max in the last rows
+  Device<Half> dw(w);
+  std::vector<int8_t> want(rows * cols);
+  std::vector<Half> want_state(cols);
+  ref::QuantizeColwiseTranspose(w.data(), rows, cols, want.data(), want_state.data());
+  void* scratch = nullptr;  // for the region kernel, where a forced plan does not fit
+  ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)), cudaSuccess);
+  ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok());
+  int ran = 0;
+  for (const int strip : {32, 64}) {
+    for (const int cluster : {1, 2, 4, 8, 16}) {
+      SCOPED_TRACE("strip " + std::to_string(strip) + " cluster " + std::to_string(cluster));
+      cuda::OverrideColwiseClusterForBench(strip, cluster);
+      Device<int8_t> codes(rows * cols);
+      Device<Half> state(cols);
+      std::string variant;
+      const absl::Status s = cuda::QuantizeColwiseTranspose(H(dw), rows, cols, codes.p, H(state), scratch, nullptr, &variant);
+      ASSERT_TRUE(s.ok()) << s;
+      ASSERT_EQ(codes.Get(), want) << variant;
+      if (variant.find("cluster") == std::string::npos) continue;  // the plan does not fit: the region kernel ran
+      ++ran;
+      EXPECT_EQ(variant, "quantize_colwise_transpose_cluster" + std::to_string(cluster) + "_s" + std::to_string(strip));
+      const auto got_state = state.Get();
+      for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(got_state[c].bits, want_state[c].bits) << c;
+    }
+  }
+  cuda::OverrideColwiseClusterForBench(0, 0);
+  EXPECT_GT(ran, 0) << "no cluster plan ran on this shape";
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  cudaFree(scratch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ColwiseCluster,
+                         ::testing::Values(Shape{16, 8}, Shape{32, 200}, Shape{4096, 1024}, Shape{1024, 4096},
+                                           Shape{5120, 1280}, Shape{16384, 512}, Shape{48, 16384}, Shape{2064, 1000}),
+                         [](const auto& info) {
+                           return "Rows" + std::to_string(info.param.rows) + "Cols" + std::to_string(info.param.cols);
                          });
 
 // One scratch through many calls of every mode and launch kind, alternating a tensor with a
@@ -191,10 +248,17 @@ TEST(QuantizeTest, WeightQuantizersNameTheirVariant) {
     std::string suffix_colwise, suffix_global;
   };
   const std::string big = int64_t{2} * 16384 * 4096 > l2 ? "_dynamic" : "";
+  // Chosen by shape on Hopper, colwise runs the cluster kernel on strips of at most 1024
+  // rows and on w beyond 4/5 of L2: 64-column strips while a block keeps at most 512 rows,
+  // else 32 (kernels/cuda/quantize_colwise_cluster.cu).
+  const bool hopper = Hopper();
+  const bool big_colwise = hopper && int64_t{2} * 16384 * 4096 > l2 / 5 * 4;
   const Case cases[] = {{4096, 1024, 0, "_s64", "_s64"},
+                        {1024, 4096, 0, hopper ? "_cluster2_s64" : "_s64", "_s64"},
                         {4096, 1024, 256, "_s256", "_s256"},
                         {4096, 1024, 128, "_s128", "_s128"},
-                        {16384, 4096, 0, "_s64", "_s64" + big}};
+                        {1000, 4096, 0, "_s64", "_s64"},  // rows % 16 != 0: the region kernel
+                        {16384, 4096, 0, big_colwise ? "_cluster16_s32" : "_s64", "_s64" + big}};
   for (const Case& c : cases) {
     SCOPED_TRACE(std::to_string(c.rows) + " x " + std::to_string(c.cols) + " strip " + std::to_string(c.strip));
     cuda::OverrideWeightQuantizerForBench(c.strip, -1);
