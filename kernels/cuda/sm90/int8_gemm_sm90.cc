@@ -1,4 +1,4 @@
-// Chooses the Hopper GEMM variant by problem size (a small table, tuned on the H100).
+// Chooses the Hopper GEMM variant by problem size (a small table, tuned on the H200).
 #include "kernels/cuda/sm90/int8_gemm_sm90.h"
 
 #include <cctype>
@@ -25,26 +25,30 @@ absl::Status CheckShape(const GemmArgs& g) {
   return absl::OkStatus();
 }
 
-// The variant table, measured on the H100 with bench/int8_gemm_bench, two runs each
-// (bench/results/h100_2026-11-24_s2_bench_table.txt and _bench_cluster.txt, docs/BENCHMARKS.md):
+// The variant table, retuned on the H200 in the ninth session (bench/int8_gemm_bench
+// --rounds 7 --sweep: every product shape of the sweep, the variants taking turns so that
+// none runs at a cooler card's clock; bench/results/h200_2026-12-02_s9_gemm_sweep.txt).
+// Geometric means of each variant's TOP/s over the best one's per shape, per group:
 // - N <= 1024: ping-pong 128 x 128, one warpgroup's epilogue overlapping the other's
-//   mainloop (1435-1494 vs 1303-1367 TOP/s at 32768 x 1024 x 4096).
-// - K <= 1408 (8-11 k-blocks per tile, the epilogue a large share): ping-pong walking tiles
-//   in pairs (1061-1073 vs 874-905 at 16384 x 5120 x 1280; 1171-1215 vs 938-1081 at
-//   65536 x 5632 x 1408).
+//   mainloop (0.998; cooperative 128 x 256 0.897).
+// - K <= 1408 (8-11 k-blocks per tile): ping-pong walking tiles in pairs (0.988; the 2 x 1
+//   cluster 0.991 and its pairs 0.988: a tie, kept).
 // - N >= 16384: cooperative 128 x 256 walking tiles in groups of 8 along M, so b's tiles in
-//   flight stay in L2 (1387-1420 vs 1082-1216 at 131072 x 16384 x 4096); at smaller N that
-//   walk costs up to 40% where K <= 5120.
+//   flight stay in L2, at M >= 65536 (1.000; ping-pong pairs 0.910); below, ping-pong pairs
+//   (0.992; cooperative /s8 0.878).
+// - K >= 16384: the same split at M >= 32768 (cooperative /s8 1.000, plain cooperative
+//   0.943) and below (ping-pong pairs 1.000, cooperative /s8 0.941).
 // - K <= 2048 or N <= 1664: ping-pong in 2 x 1 clusters sharing b's tiles by multicast
-//   (1324-1373 vs 1184-1238 at 65536 x 8192 x 2048; 1163-1227 vs 1071-1091 at
-//   65536 x 6656 x 1664; 1285-1289 vs 1199-1205 at 65536 x 1664 x 6656).
-// - Otherwise (N = 2048-4096 with K >= 8192) the cooperative 128 x 256 kernel.
-std::string ChooseVariant(int64_t /*m*/, int64_t n, int64_t k) {
+//   (0.989; plain ping-pong 0.992: a tie, kept; pairs 0.940).
+// - Otherwise (N = 2048 with K = 8192) ping-pong pairs (0.999; cooperative 0.917, the H100's
+//   choice, where it led by 3-8%).
+std::string ChooseVariant(int64_t m, int64_t n, int64_t k) {
   if (n <= 1024) return "pingpong_128x128";
   if (k <= 1408) return "pingpong_128x128/s2";
-  if (n >= 16384) return "coop_128x256/s8";
+  if (n >= 16384) return m >= 65536 ? "coop_128x256/s8" : "pingpong_128x128/s2";
+  if (k >= 16384) return m >= 32768 ? "coop_128x256/s8" : "pingpong_128x128/s2";
   if (k <= 2048 || n <= 1664) return "pingpong_128x128_c2";
-  return "coop_128x256";
+  return "pingpong_128x128/s2";
 }
 
 }  // namespace
