@@ -1,4 +1,4 @@
-// Chooses the Hopper GEMM variant by problem size (a small table, tuned on the H200).
+// Chooses the Hopper GEMM variant by problem size (a small table, tuned on the H100, checked on the H200).
 #include "kernels/cuda/sm90/int8_gemm_sm90.h"
 
 #include <cctype>
@@ -25,30 +25,32 @@ absl::Status CheckShape(const GemmArgs& g) {
   return absl::OkStatus();
 }
 
-// The variant table, retuned on the H200 in the ninth session (bench/int8_gemm_bench
-// --rounds 7 --sweep: every product shape of the sweep, the variants taking turns so that
-// none runs at a cooler card's clock; bench/results/h200_2026-12-02_s9_gemm_sweep.txt).
-// Geometric means of each variant's TOP/s over the best one's per shape, per group:
+// The variant table. Tuned on the H100 (bench/results/h100_2026-11-24_s2_bench_table.txt
+// and _bench_cluster.txt, docs/BENCHMARKS.md), checked on the H200 in the ninth session,
+// where one entry changed. What decides is the sweep's sustained timing (64 calls of one
+// variant in a row, the card settling at the clock its power cap allows for that variant),
+// not bench/int8_gemm_bench's turns: there the variants share one clock, and the ping-pong
+// kernels, which at the same power run 100-350 MHz below the cooperative one, look up to
+// 23% faster at N or K = 16384 and M <= 16384 while the sweep timed them 6-13% slower
+// (bench/results/h200_2026-12-02_s9_gemm_sweep.txt against _s9_original.jsonl).
 // - N <= 1024: ping-pong 128 x 128, one warpgroup's epilogue overlapping the other's
-//   mainloop (0.998; cooperative 128 x 256 0.897).
-// - K <= 1408 (8-11 k-blocks per tile): ping-pong walking tiles in pairs (0.988; the 2 x 1
-//   cluster 0.991 and its pairs 0.988: a tie, kept).
+//   mainloop (1435-1494 vs 1303-1367 TOP/s at 32768 x 1024 x 4096 on the H100).
+// - K <= 1408 (8-11 k-blocks per tile, the epilogue a large share): ping-pong walking tiles
+//   in pairs (1061-1073 vs 874-905 at 16384 x 5120 x 1280 on the H100; on the H200 the
+//   2 x 1 cluster ties with it).
 // - N >= 16384: cooperative 128 x 256 walking tiles in groups of 8 along M, so b's tiles in
-//   flight stay in L2, at M >= 65536 (1.000; ping-pong pairs 0.910); below, ping-pong pairs
-//   (0.992; cooperative /s8 0.878).
-// - K >= 16384: the same split at M >= 32768 (cooperative /s8 1.000, plain cooperative
-//   0.943) and below (ping-pong pairs 1.000, cooperative /s8 0.941).
+//   flight stay in L2 (1387-1420 vs 1082-1216 at 131072 x 16384 x 4096 on the H100).
+// - K >= 16384 at M >= 32768: the same (H200 sweep: 1.01-1.04x the plain cooperative kernel
+//   on all 12 products; 1.02-1.10x in the bench's turns).
 // - K <= 2048 or N <= 1664: ping-pong in 2 x 1 clusters sharing b's tiles by multicast
-//   (0.989; plain ping-pong 0.992: a tie, kept; pairs 0.940).
-// - Otherwise (N = 2048 with K = 8192) ping-pong pairs (0.999; cooperative 0.917, the H100's
-//   choice, where it led by 3-8%).
+//   (1324-1373 vs 1184-1238 at 65536 x 8192 x 2048 on the H100).
+// - Otherwise the cooperative 128 x 256 kernel.
 std::string ChooseVariant(int64_t m, int64_t n, int64_t k) {
   if (n <= 1024) return "pingpong_128x128";
   if (k <= 1408) return "pingpong_128x128/s2";
-  if (n >= 16384) return m >= 65536 ? "coop_128x256/s8" : "pingpong_128x128/s2";
-  if (k >= 16384) return m >= 32768 ? "coop_128x256/s8" : "pingpong_128x128/s2";
+  if (n >= 16384 || (k >= 16384 && m >= 32768)) return "coop_128x256/s8";
   if (k <= 2048 || n <= 1664) return "pingpong_128x128_c2";
-  return "pingpong_128x128/s2";
+  return "coop_128x256";
 }
 
 }  // namespace
