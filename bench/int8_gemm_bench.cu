@@ -2,7 +2,9 @@
 // printed as a table; not a test. Random codes; 5 warm-up calls, then rounds of one loop of
 // 8 calls per variant back to back with CUDA events at each loop's ends (as the sweep times short ops: an
 // event per call would also count the host's argument set-up, the GPU waiting on it), the
-// median loop's time per call.
+// median loop's time per call. Turns share one clock, so they hide a variant's sustained
+// clock under the power cap (ninth session: ping-pong 100-350 MHz below cooperative at the
+// same power): confirm a table change with the sweep, or with one variant per process.
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 

@@ -18,13 +18,14 @@ absl::Status QuantizeRowwise(const __half* x, int64_t rows, int64_t cols, int8_t
                              __half* state, cudaStream_t stream);
 
 // Column and global quantization reduce their absmax on the device in the same kernel
-// (maxima, a grid barrier, then the quantizing pass; no host round trip, no memset per
-// call). `scratch` is caller-owned device memory of QuantizeScratchBytes(rows, cols) bytes,
+// (maxima exchanged between blocks, then the quantizing pass; no host round trip, no memset
+// per call; on Hopper, colwise on large or short-stripped w by clusters in one pass). `scratch` is caller-owned device memory of QuantizeScratchBytes(rows, cols) bytes,
 // cleared once by ClearQuantizeScratch before its first use; each call leaves it ready for
 // the next. One scratch serves one (rows, cols) and one stream at a time. `variant`
 // (optional) receives the kernel variant's name for the result line: the mode, the strip
 // width, how pass 1 fills the cache (tensor memory accelerator or thread loads) and, for
-// tensors larger than L2, the dynamic kernel, e.g. "quantize_global_s64_tma_dynamic".
+// tensors larger than L2, the dynamic kernel, e.g. "quantize_global_s64_dynamic", or the
+// cluster plan, e.g. "quantize_colwise_transpose_cluster16_s32".
 size_t QuantizeScratchBytes(int64_t rows, int64_t cols);
 absl::Status ClearQuantizeScratch(void* scratch, int64_t rows, int64_t cols, cudaStream_t stream);
 
