@@ -51,7 +51,14 @@ absl::Status Plot(const PlotOptions& options) {
   }
   int64_t batch = options.batch_size;
   if (batch == 0) {
-    for (const ResultRow& r : files[0]) batch = std::max(batch, r.batch_size);
+    // The largest batch the left panel can show (switch off); a partial file, e.g. the
+    // rest of a sweep timed in parts, may hold its largest batch with switch on only.
+    for (const ResultRow& r : files[0]) {
+      if (!r.switch_mode) batch = std::max(batch, r.batch_size);
+    }
+    if (batch == 0) {
+      for (const ResultRow& r : files[0]) batch = std::max(batch, r.batch_size);
+    }
   }
 
   const std::filesystem::path dir =

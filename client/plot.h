@@ -13,7 +13,7 @@ struct PlotOptions {
   std::vector<std::string> inputs;  // our JSONL files and/or bitsandbytes' published ones
   std::vector<std::string> labels;  // one per input; default: the file name
   std::string output;               // .png, .svg or .pdf
-  int64_t batch_size = 0;           // left panel's batch size; 0 = the largest in the first file
+  int64_t batch_size = 0;           // left panel's batch size; 0 = the largest with switch off in the first file
 };
 
 // Left: time per operation against dim at one batch size (switch off, log scales).
