@@ -168,12 +168,32 @@ struct Plan {
 
 int64_t BlockRows(int64_t rows, int cluster) { return ((rows + cluster - 1) / cluster + 15) / 16 * 16; }
 
+// Once per kernel: its tile may take all the shared memory a block can opt in to beside
+// its static arrays, in clusters of up to 16 blocks. Set once rather than per plan, so that
+// no call can lower the limit under another's launch. Returns that tile limit in bytes.
+template <int kStrip>
+absl::StatusOr<int> PrepareKernel() {
+  static const absl::StatusOr<int> max_tile = []() -> absl::StatusOr<int> {
+    auto kernel = ColwiseClusterKernel<kStrip>;
+    int device = 0, optin = 0;
+    cudaFuncAttributes attributes{};
+    SB_CUDA_CHECK(cudaGetDevice(&device));
+    SB_CUDA_CHECK(cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    SB_CUDA_CHECK(cudaFuncGetAttributes(&attributes, kernel));
+    const int tile = optin - static_cast<int>(attributes.sharedSizeBytes);
+    SB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, tile));
+    SB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
+    return tile;
+  }();
+  return max_tile;
+}
+
+absl::StatusOr<int> MaxTileBytes(int strip) { return strip == 64 ? PrepareKernel<64>() : PrepareKernel<32>(); }
+
 template <int kStrip>
 absl::StatusOr<int> MaxActiveClusters(int cluster, int64_t block_rows) {
   auto kernel = ColwiseClusterKernel<kStrip>;
   const size_t smem = static_cast<size_t>(block_rows) * kStrip * 2;
-  SB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
-  SB_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(static_cast<unsigned>(cluster));
   config.blockDim = dim3(kThreads);
@@ -196,7 +216,7 @@ absl::StatusOr<int> MaxActiveClusters(const Plan& plan) {
 
 // The plan for a shape: 64-column strips (128-byte row reads) with the fewest blocks per
 // cluster that keep a block at 512 rows (64 KB: three blocks per SM); taller strips take
-// 32 columns at up to 1024 rows, then larger tiles. nullopt-like (cluster 0): none fits.
+// 32 columns at up to 1024 rows, then larger tiles. A plan with cluster 0: none fits.
 absl::StatusOr<Plan> ChoosePlan(int64_t rows, int forced_strip, int forced_cluster) {
   struct Candidate {
     int strip;
@@ -209,7 +229,9 @@ absl::StatusOr<Plan> ChoosePlan(int64_t rows, int forced_strip, int forced_clust
       if (forced_cluster > 0 && cluster != forced_cluster) continue;
       const Plan plan{c.strip, cluster, BlockRows(rows, cluster)};
       if (plan.block_rows > c.max_rows && forced_cluster <= 0) continue;
-      if (plan.block_rows * c.strip * 2 > 227 * 1024) continue;
+      absl::StatusOr<int> max_tile = MaxTileBytes(c.strip);  // also prepares the kernel
+      if (!max_tile.ok()) return max_tile.status();
+      if (plan.block_rows * c.strip * 2 > *max_tile) continue;
       absl::StatusOr<int> clusters = MaxActiveClusters(plan);
       if (!clusters.ok()) return clusters.status();
       if (*clusters > 0) return plan;
@@ -242,14 +264,7 @@ absl::StatusOr<bool> QuantizeColwiseTransposeCluster(const __half* w, int64_t ro
   // (1024 x 4096: 6.4 vs 7.0 us). Elsewhere w is read once by the region kernel too, and
   // its two blocks per SM overlap better: 7.2 vs 9.5 us at 4096 x 1024, 21.2 vs 25.0 at
   // 8192 x 2048, ties at 1664 x 6656 and 6656 x 1664.
-  static const int64_t l2_bytes = [] {
-    int device = 0, bytes = 0;
-    return cudaGetDevice(&device) == cudaSuccess &&
-                   cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device) == cudaSuccess
-               ? int64_t{bytes}
-               : int64_t{0};
-  }();
-  const bool beyond_l2 = rows * cols * int64_t{sizeof(__half)} > l2_bytes / 5 * 4;
+  const bool beyond_l2 = !FitsInL2(rows * cols * int64_t{sizeof(__half)});
   if (forced_strip == 0 && forced_cluster == 0 && !beyond_l2 && rows > 1024) return false;
   // Plans depend on rows only; cache the last one (the sweep calls one shape many times).
   static std::mutex mu;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cuda_fp16.h>
+#include <cuda_runtime.h>
 
 #include <cstdint>
 
@@ -129,5 +130,18 @@ __device__ __forceinline__ float BlockMax(float v, float* smem) {
 }
 
 inline bool Aligned16(const void* p) { return (reinterpret_cast<uintptr_t>(p) & 15) == 0; }
+
+// Whether a weight quantizer's w stays in L2 between two reads: four fifths of L2 for w,
+// the rest for the codes on their way out. Read off the device once (the process owns one).
+inline bool FitsInL2(int64_t bytes) {
+  static const int64_t l2_bytes = [] {
+    int device = 0, l2 = 0;
+    if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device) != cudaSuccess) {
+      return int64_t{0};
+    }
+    return int64_t{l2};
+  }();
+  return bytes <= l2_bytes / 5 * 4;
+}
 
 }  // namespace switchback::cuda::detail

@@ -644,13 +644,6 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   auto kernel = QuantizeWeightKernel<kMode, kStrip>;
   std::atomic<int>* checked_grid_of_kernel = &checked_grid;
-  static const int64_t l2_bytes = [] {
-    int device = 0, bytes = 0;
-    if (cudaGetDevice(&device) != cudaSuccess || cudaDeviceGetAttribute(&bytes, cudaDevAttrL2CacheSize, device) != cudaSuccess) {
-      return 0;
-    }
-    return bytes;
-  }();
   absl::StatusOr<Decomposition> d = Decompose(rows, cols, kStrip, Shape::kRows, max_grid);
   if (!d.ok()) return d.status();
   Params p{};
@@ -674,8 +667,7 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   p.strips = static_cast<int>(d->strips);
   const int64_t passes_per_block = (d->items + d->grid - 1) / d->grid * (p.chunk_rows / Shape::kRows);
   p.cached_passes = static_cast<int>(std::min<int64_t>(kMaxCachedPasses, passes_per_block));
-  // Four fifths of L2 for w, the rest for the codes on their way out.
-  p.steer_l2 = passes_per_block > p.cached_passes && rows * cols * int64_t{sizeof(__half)} <= l2_bytes / 5 * 4;
+  p.steer_l2 = passes_per_block > p.cached_passes && detail::FitsInL2(rows * cols * int64_t{sizeof(__half)});
   p.passes_per_item = static_cast<int>(p.chunk_rows / Shape::kRows);
   if constexpr (kMode != WeightMode::kColwiseTranspose && kStrip == 64) {
     // Passes left over after every block's cached ones, w too large for L2: the dynamic kernel.
