@@ -1,5 +1,6 @@
 // Every variant the sm90 heuristic can pick, against the CPU reference: ragged shapes,
-// vector and scalar sb, with and without bias, poisoned outputs.
+// vector and scalar sb, with and without bias, scale and bias vectors at odd addresses
+// (the epilogue loads them in vectors where they are aligned), poisoned outputs.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -18,6 +19,7 @@ struct Case {
   const char* variant;
   int64_t m, n, k;
   bool scalar, bias;
+  bool odd_vectors = false;  // sa, sb and bias start one element past an aligned address
 };
 
 class Sm90Gemm : public ::testing::TestWithParam<Case> {};
@@ -47,13 +49,21 @@ TEST_P(Sm90Gemm, MatchesReferenceWithinOneUlp) {
   for (auto& v : bias) v = FloatToHalf(any(rng));
   int8_t* da = Upload(a);
   int8_t* db = Upload(b);
-  Half* dsa = Upload(sa);
-  Half* dsb = Upload(sb);
-  Half* dbias = Upload(bias);
+  // Leading pad element when odd: the kernel gets &v[1].
+  auto upload_vector = [&](const std::vector<Half>& v) {
+    std::vector<Half> padded(c.odd_vectors ? 1 : 0, Half{0x7E00});
+    padded.insert(padded.end(), v.begin(), v.end());
+    return Upload(padded);
+  };
+  Half* dsa = upload_vector(sa);
+  Half* dsb = upload_vector(sb);
+  Half* dbias = upload_vector(bias);
+  const int pad = c.odd_vectors ? 1 : 0;
   Half* dout = Upload(std::vector<Half>(c.m * c.n, Half{0x7E00}));  // poison: NaN
   auto h = [](Half* p) { return reinterpret_cast<__half*>(p); };
   const absl::Status s = cuda::sm90::Int8MatmulDequantVariant(
-      c.variant, da, db, c.m, c.n, c.k, h(dsa), h(dsb), c.scalar, c.bias ? h(dbias) : nullptr, h(dout), nullptr);
+      c.variant, da, db, c.m, c.n, c.k, h(dsa + pad), h(dsb + pad), c.scalar, c.bias ? h(dbias + pad) : nullptr,
+      h(dout), nullptr);
   ASSERT_TRUE(s.ok()) << s;
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   std::vector<Half> got(c.m * c.n), want(c.m * c.n);
@@ -96,13 +106,19 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"pingpong_128x128_c2", 130, 272, 80, false, true},
                       Case{"pingpong_128x128_c2", 1000, 1040, 336, true, false},
                       Case{"pingpong_128x128_c2", 257, 1664, 2048, false, false},
-                      Case{"pingpong_128x128_c2", 1, 8, 16, true, true}),
+                      Case{"pingpong_128x128_c2", 1, 8, 16, true, true},
+                      Case{"coop_128x256_e128x64", 1000, 1040, 336, false, true, true},
+                      Case{"coop_128x256_e128x64/s8", 130, 272, 80, true, false},
+                      Case{"coop_128x256", 1000, 1040, 336, false, true, true},
+                      Case{"pingpong_128x128", 257, 1032, 80, false, true, true},
+                      Case{"pingpong_128x128_c2", 130, 272, 80, true, true, true}),
     [](const auto& info) {
       const Case& c = info.param;
       std::string variant = c.variant;
       for (char& ch : variant) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
       return variant + "_Ragged" + std::to_string(c.m) + "x" + std::to_string(c.n) + "x" +
-             std::to_string(c.k) + (c.scalar ? "_scalar" : "_vector") + (c.bias ? "_bias" : "");
+             std::to_string(c.k) + (c.scalar ? "_scalar" : "_vector") + (c.bias ? "_bias" : "") +
+             (c.odd_vectors ? "_odd" : "");
     });
 
 TEST(Sm90GemmShapes, BadScheduleSuffixIsAnError) {

@@ -41,7 +41,11 @@ struct DequantScaleFn<cutlass::Array<float, N>> {
   }
 };
 
-template <class TileShape, class ClusterShape, class MainloopSchedule, class EpilogueSchedule>
+// EpilogueTile: the subtile the epilogue computes, stages in shared memory and stores by
+// TMA at a time; each subtile costs two barriers of the consumer warpgroup and a proxy
+// fence, so fewer, larger subtiles pay where the epilogue is a large share (small K).
+template <class TileShape, class ClusterShape, class MainloopSchedule, class EpilogueSchedule,
+          class EpilogueTile = cutlass::epilogue::collective::EpilogueTileAuto>
 struct DequantGemm {
   using ElementAcc = int32_t;
   using ElementCompute = float;
@@ -65,7 +69,7 @@ struct DequantGemm {
 
   using Epilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, TileShape, ClusterShape,
-      cutlass::epilogue::collective::EpilogueTileAuto, ElementAcc, ElementCompute, void,
+      EpilogueTile, ElementAcc, ElementCompute, void,
       cutlass::layout::RowMajor, 8, cutlass::half_t, cutlass::layout::RowMajor, 8, EpilogueSchedule,
       Fusion>::CollectiveOp;
 
@@ -80,6 +84,13 @@ struct DequantGemm {
   using Kernel = cutlass::gemm::kernel::GemmUniversal<cute::Shape<int, int, int, int>, Mainloop, Epilogue>;
   using Gemm = cutlass::gemm::device::GemmUniversalAdapter<Kernel>;
 };
+
+// The ping-pong kernels' epilogue subtile: 64 x 128, two per 128 x 128 tile (CUTLASS's
+// default is 64 x 32, eight). The D staging grows from 8 to 32 KB and the mainloop keeps its
+// six stages. Tenth session, one variant per process over the sweep's products on the H200
+// (bench/results/h200_2026-12-02_s10_epilogue_tile_sustained.txt): +4% TOP/s (median) at
+// K <= 1408 and +6% at K = 2048 over 64 x 32; 64 x 64 bought half of that.
+using PingpongEpilogueTile = cute::Shape<cute::_64, cute::_128>;
 
 template <class Config>
 absl::Status RunDequantGemm(const GemmArgs& g, GemmWorkspace& workspace) {

@@ -8,7 +8,7 @@ absl::Status RunPingpong128x128Cluster2(const GemmArgs& args, GemmWorkspace& wor
   using Config = DequantGemm<cute::Shape<cute::_128, cute::_128, cute::_128>,
                              cute::Shape<cute::_2, cute::_1, cute::_1>,
                              cutlass::gemm::KernelTmaWarpSpecializedPingpong,
-                             cutlass::epilogue::TmaWarpSpecialized>;
+                             cutlass::epilogue::TmaWarpSpecialized, PingpongEpilogueTile>;
   return RunDequantGemm<Config>(args, workspace);
 }
 
