@@ -107,8 +107,6 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"pingpong_128x128_c2", 1000, 1040, 336, true, false},
                       Case{"pingpong_128x128_c2", 257, 1664, 2048, false, false},
                       Case{"pingpong_128x128_c2", 1, 8, 16, true, true},
-                      Case{"coop_128x256_e128x64", 1000, 1040, 336, false, true, true},
-                      Case{"coop_128x256_e128x64/s8", 130, 272, 80, true, false},
                       Case{"coop_128x256", 1000, 1040, 336, false, true, true},
                       Case{"pingpong_128x128", 257, 1032, 80, false, true, true},
                       Case{"pingpong_128x128_c2", 130, 272, 80, true, true, true}),

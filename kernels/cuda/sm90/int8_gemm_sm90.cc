@@ -90,7 +90,6 @@ absl::Status Int8MatmulDequantVariant(const std::string& name, const int8_t* a, 
   if (kernel == "coop_128x256") return RunCoop128x256(args, Workspace());
   if (kernel == "pingpong_128x128") return RunPingpong128x128(args, Workspace());
   if (kernel == "pingpong_128x128_c2") return RunPingpong128x128Cluster2(args, Workspace());
-  if (kernel == "coop_128x256_e128x64") return RunCoop128x256E128x64(args, Workspace());
   return absl::NotFoundError("no sm90 variant " + name);
 }
 
