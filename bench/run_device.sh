@@ -14,6 +14,9 @@
 #             BENCH_ARGS names the variants), then the quantizers on the weight shapes
 #             (bench/quantize_bench) and where the weight quantizers' time goes
 #             (bench/quantize_timeline); SM clock and power are logged meanwhile
+#   gemm_ab   int8 GEMM variants A/B on sustained timing: bench/int8_gemm_bench --sweep once per
+#             variant (GEMM_AB, the first is the base) in GEMM_AB_PASSES (default 2) alternating
+#             passes, one process each, summarized by bench/gemm_ab.py ($OUT/gemm_ab.txt)
 #   bnb       bench/bnb_baselines.py: bitsandbytes' Triton kernels on the same shapes, same
 #             card and session (BNB_ARGS narrows the sweep; BNB_TIMEOUT seconds caps the step,
 #             lines already written stay); needs .anchor/bnb from bench/fetch_bnb.sh, carried
@@ -131,6 +134,17 @@ if busy:
 PY
       "$BUNDLE/bin/quantize_bench" | tee -a "$OUT/bench.txt" || status=1
       "$BUNDLE/bin/quantize_timeline" | tee -a "$OUT/bench.txt" || status=1
+      ;;
+    gemm_ab)
+      [ -n "${GEMM_AB:-}" ] || { echo "gemm_ab: set GEMM_AB to the variants (the first is the base)" >&2; status=2; continue; }
+      for pass in $(seq "${GEMM_AB_PASSES:-2}"); do
+        for v in $GEMM_AB; do
+          echo "== pass $pass $v"
+          timeout 300 "$BUNDLE/bin/int8_gemm_bench" --rounds 5 --sweep "$v" | grep -v '^ *M ' || status=1
+        done
+      done >"$LOGS/gemm_ab_raw.txt" 2>&1
+      { python3 bench/gemm_ab.py "$LOGS/gemm_ab_raw.txt" && echo && cat "$LOGS/gemm_ab_raw.txt"; } >"$OUT/gemm_ab.txt" || status=1
+      grep -A99 '^K ' "$OUT/gemm_ab.txt" | grep -v '^ *[0-9]' | head -40
       ;;
     bnb)
       limit=${BNB_TIMEOUT:-0}
