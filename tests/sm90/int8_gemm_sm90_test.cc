@@ -49,16 +49,16 @@ TEST_P(Sm90Gemm, MatchesReferenceWithinOneUlp) {
   for (auto& v : bias) v = FloatToHalf(any(rng));
   int8_t* da = Upload(a);
   int8_t* db = Upload(b);
-  // Leading pad element when odd: the kernel gets &v[1].
+  // A leading pad element when odd: the kernel gets &v[pad].
+  const int pad = c.odd_vectors ? 1 : 0;
   auto upload_vector = [&](const std::vector<Half>& v) {
-    std::vector<Half> padded(c.odd_vectors ? 1 : 0, Half{0x7E00});
+    std::vector<Half> padded(pad, Half{0x7E00});
     padded.insert(padded.end(), v.begin(), v.end());
     return Upload(padded);
   };
   Half* dsa = upload_vector(sa);
   Half* dsb = upload_vector(sb);
   Half* dbias = upload_vector(bias);
-  const int pad = c.odd_vectors ? 1 : 0;
   Half* dout = Upload(std::vector<Half>(c.m * c.n, Half{0x7E00}));  // poison: NaN
   auto h = [](Half* p) { return reinterpret_cast<__half*>(p); };
   const absl::Status s = cuda::sm90::Int8MatmulDequantVariant(

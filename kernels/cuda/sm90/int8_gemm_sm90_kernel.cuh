@@ -89,7 +89,8 @@ struct DequantGemm {
 // default is 64 x 32, eight). The D staging grows from 8 to 32 KB and the mainloop keeps its
 // six stages. Tenth session, one variant per process over the sweep's products on the H200
 // (bench/results/h200_2026-12-02_s10_epilogue_tile_sustained.txt): +4% TOP/s (median) at
-// K <= 1408 and +6% at K = 2048 over 64 x 32; 64 x 64 bought half of that.
+// K <= 1408 and +6% at K = 2048 over 64 x 32, 64 x 64 half of that; in the sweep, +2% at
+// K <= 1408 and within the run-to-run spread elsewhere (docs/BENCHMARKS.md, tenth session).
 using PingpongEpilogueTile = cute::Shape<cute::_64, cute::_128>;
 
 template <class Config>
