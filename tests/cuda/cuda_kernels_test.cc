@@ -310,9 +310,12 @@ struct MatShape {
 
 class Int8Ragged : public ::testing::TestWithParam<std::tuple<MatShape, bool, bool>> {};
 
-// The int32 accumulation is exact on both sides; the dequantization is the same fp32
-// formula, so outputs agree to the last fp16 bit except where fp32 rounding of the
-// product differs (contraction): allow 1 fp16 ulp.
+// The int32 accumulation is exact on both sides. The portable kernel dequantizes in the
+// reference's order, RN(acc * RN(RN(sa * sb) / 16129)) + bias; the Hopper kernels in
+// fma(RN(acc * RN(sa / 16129)), sb, bias) (kernels/cuda/sm90/int8_gemm_sm90_kernel.cuh),
+// which differs by a few fp32 ulps of the product acc * sa * sb / 16129 before the bias is
+// added and the sum rounded to fp16. So: 1 fp16 ulp, or, where the bias cancels most of the
+// product, 8 fp32 ulps of the product (taken from the reference without bias).
 TEST_P(Int8Ragged, MatchesReferenceWithinOneUlp) {
   REQUIRE_GPU();
   const auto [shape, scalar, with_bias] = GetParam();
@@ -335,12 +338,17 @@ TEST_P(Int8Ragged, MatchesReferenceWithinOneUlp) {
   std::vector<Half> want(m * n);
   ref::Int8MatmulDequant(a.data(), b.data(), m, n, k, sa.data(), sb.data(), scalar,
                          with_bias ? bias.data() : nullptr, want.data());
+  std::vector<Half> product(m * n);
+  ref::Int8MatmulDequant(a.data(), b.data(), m, n, k, sa.data(), sb.data(), scalar, nullptr, product.data());
   const std::vector<Half> got = dout.Get();
   int64_t off = 0;
   for (int64_t i = 0; i < m * n; ++i) {
     const int d = std::abs(static_cast<int>(got[i].bits & 0x7FFF) - static_cast<int>(want[i].bits & 0x7FFF));
     const bool same_sign = (got[i].bits & 0x8000) == (want[i].bits & 0x8000) || (want[i].bits & 0x7FFF) <= 1;
-    if (d > 1 || !same_sign) {
+    const bool within_ulp = d <= 1 && same_sign;
+    const bool within_product_rounding =
+        std::fabs(HalfToFloat(got[i]) - HalfToFloat(want[i])) <= 8.0f * 0x1p-24f * std::fabs(HalfToFloat(product[i]));
+    if (!within_ulp && !within_product_rounding) {
       if (off++ < 5) {
         ADD_FAILURE() << variant << " at " << i / n << "," << i % n << ": got " << HalfToFloat(got[i])
                       << " want " << HalfToFloat(want[i]);

@@ -37,7 +37,8 @@ absl::Status CheckShape(const GemmArgs& g) {
 //   mainloop (1435-1494 vs 1303-1367 TOP/s at 32768 x 1024 x 4096 on the H100).
 // - K <= 1408 (8-11 k-blocks per tile, the epilogue a large share): ping-pong walking tiles
 //   in pairs (1061-1073 vs 874-905 at 16384 x 5120 x 1280 on the H100; on the H200 the
-//   2 x 1 cluster ties with it).
+//   2 x 1 cluster ties with it), with sb and bias loaded straight into registers (H200,
+//   eleventh session: +4-7% at K = 1024, M >= 32768; pingpong_128x128r in its file).
 // - N >= 16384: cooperative 128 x 256 walking tiles in groups of 8 along M, so b's tiles in
 //   flight stay in L2 (1387-1420 vs 1082-1216 at 131072 x 16384 x 4096 on the H100).
 // - K >= 16384 at M >= 32768: the same (H200 sweep: 1.01-1.04x the plain cooperative kernel
@@ -47,7 +48,7 @@ absl::Status CheckShape(const GemmArgs& g) {
 // - Otherwise the cooperative 128 x 256 kernel.
 std::string ChooseVariant(int64_t m, int64_t n, int64_t k) {
   if (n <= 1024) return "pingpong_128x128";
-  if (k <= 1408) return "pingpong_128x128/s2";
+  if (k <= 1408) return "pingpong_128x128r/s2";
   if (n >= 16384 || (k >= 16384 && m >= 32768)) return "coop_128x256/s8";
   if (k <= 2048 || n <= 1664) return "pingpong_128x128_c2";
   return "coop_128x256";
@@ -90,6 +91,7 @@ absl::Status Int8MatmulDequantVariant(const std::string& name, const int8_t* a, 
   if (kernel == "coop_128x256") return RunCoop128x256(args, Workspace());
   if (kernel == "pingpong_128x128") return RunPingpong128x128(args, Workspace());
   if (kernel == "pingpong_128x128_c2") return RunPingpong128x128Cluster2(args, Workspace());
+  if (kernel == "pingpong_128x128r") return RunPingpong128x128RegisterRows(args, Workspace());
   return absl::NotFoundError("no sm90 variant " + name);
 }
 

@@ -62,5 +62,6 @@ class GemmWorkspace {
 absl::Status RunCoop128x256(const GemmArgs& args, GemmWorkspace& workspace);
 absl::Status RunPingpong128x128(const GemmArgs& args, GemmWorkspace& workspace);
 absl::Status RunPingpong128x128Cluster2(const GemmArgs& args, GemmWorkspace& workspace);
+absl::Status RunPingpong128x128RegisterRows(const GemmArgs& args, GemmWorkspace& workspace);
 
 }  // namespace switchback::cuda::sm90

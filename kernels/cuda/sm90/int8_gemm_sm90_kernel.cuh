@@ -1,10 +1,12 @@
 // The one Hopper GEMM template: TMA warp-specialized int8 mainloop (CollectiveBuilder) and
-// an epilogue visitor tree computing fp16(acc * (sa[m] * sb[n] / 127^2) + bias[n]).
+// an epilogue visitor tree computing fp16(acc * sa[m] / 127^2 * sb[n] + bias[n]).
 // sb is a row broadcast whose stride is chosen at run time: a vector (rowwise) or a
 // scalar (global) in the same kernel. A null bias broadcasts zero.
 #pragma once
 
 #include <cuda_fp16.h>
+
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "cute/tensor.hpp"
@@ -18,26 +20,88 @@
 #include "cutlass/gemm/kernel/gemm_universal.hpp"
 #include "cutlass/util/packed_stride.hpp"
 #include "kernels/cuda/sm90/int8_gemm_sm90_args.h"
+#include "kernels/cuda/sm90/register_row_broadcast.cuh"
 #include "kernels/dequant_scale.h"
 
 namespace switchback::cuda::sm90 {
 
 namespace fusion = cutlass::epilogue::fusion;
 
-// scale = RN(RN(sa * sb) / 16129) as an epilogue compute node, without a division per
-// element (kernels/dequant_scale.h).
-template <class T>
-struct DequantScaleFn {
-  CUTLASS_HOST_DEVICE T operator()(T sa, T sb) const { return DequantScale(sa, sb); }
+// Element-wise functors for the epilogue's compute nodes, each with the Array form the
+// visitor tree calls (one fragment at a time).
+template <class T, class Op>
+struct ElementwiseFn {
+  template <class... Args>
+  CUTLASS_HOST_DEVICE T operator()(Args const&... args) const {
+    return Op{}(args...);
+  }
 };
-template <int N>
-struct DequantScaleFn<cutlass::Array<float, N>> {
-  CUTLASS_HOST_DEVICE cutlass::Array<float, N> operator()(cutlass::Array<float, N> const& sa,
-                                                          cutlass::Array<float, N> const& sb) const {
+template <int N, class Op>
+struct ElementwiseFn<cutlass::Array<float, N>, Op> {
+  template <class... Args>
+  CUTLASS_HOST_DEVICE cutlass::Array<float, N> operator()(Args const&... args) const {
     cutlass::Array<float, N> out;
     CUTLASS_PRAGMA_UNROLL
-    for (int i = 0; i < N; ++i) out[i] = DequantScale(sa[i], sb[i]);
+    for (int i = 0; i < N; ++i) out[i] = Op{}(args[i]...);
     return out;
+  }
+};
+struct DivideBy16129Op {  // RN(x / 16129) without a division (kernels/dequant_scale.h)
+  CUTLASS_HOST_DEVICE float operator()(float x) const { return DivideBy16129(x); }
+};
+struct FmaOp {
+  CUTLASS_HOST_DEVICE float operator()(float a, float b, float c) const { return fmaf(a, b, c); }
+};
+template <class T>
+using DivideBy16129Fn = ElementwiseFn<T, DivideBy16129Op>;
+template <class T>
+using FmaFn = ElementwiseFn<T, FmaOp>;
+
+// The dequantization as an epilogue visitor tree:
+//   out = fp16(fma(RN(acc * RN(sa / 16129)), sb, bias))
+// Leaves: the accumulator, sa per row m, sb per column n (or a scalar), bias per column n
+// (null: zero). sa / 16129 is computed once per accumulator row a thread holds (the
+// compiler folds the repeats), leaving two fp32 operations per element besides the
+// conversions. The epilogue's issue slots are what bounds the ping-pong kernels at small K,
+// so the order matters: the reference's RN(acc * RN(RN(sa * sb) / 16129)) + bias
+// (ref::Int8MatmulDequant) took five per element, and this order measured 13% less time per
+// call at 131072 x 4096 x 1024 at a fixed clock and +8% TOP/s (median) on the sweep's
+// K <= 1408 products (eleventh session, docs/BENCHMARKS.md). The two orders differ by a few
+// fp32 ulps before the rounding to fp16; the tests allow one fp16 ulp.
+// RegisterRows: sb and bias read into registers by each thread (RegisterRowBroadcast)
+// rather than through shared memory behind a barrier.
+template <class TileShape, bool RegisterRows>
+struct DequantFusion {
+  using Acc = fusion::Sm90AccFetch;
+  using Sa = fusion::Sm90ColBroadcast<0, TileShape, cutlass::half_t, float,
+                                      cute::Stride<cute::_1, cute::_0, int64_t>>;
+  using Sb = std::conditional_t<RegisterRows, RegisterRowBroadcast<TileShape, cutlass::half_t, float>,
+                                fusion::Sm90RowBroadcast<0, TileShape, cutlass::half_t, float,
+                                                         cute::Stride<cute::_0, bool, int64_t>>>;
+  using Bias = std::conditional_t<RegisterRows, RegisterRowBroadcast<TileShape, cutlass::half_t, float>,
+                                  fusion::Sm90RowBroadcast<0, TileShape, cutlass::half_t, float,
+                                                           cute::Stride<cute::_0, cute::_1, int64_t>>>;
+  template <template <class> class Fn, class Out = float>
+  using Compute = fusion::Sm90Compute<Fn, Out, float, cutlass::FloatRoundStyle::round_to_nearest>;
+  using RowScale = fusion::Sm90EVT<Compute<DivideBy16129Fn>, Sa>;
+  using Scaled = fusion::Sm90EVT<Compute<cutlass::multiplies>, Acc, RowScale>;
+  using Tree = fusion::Sm90EVT<Compute<FmaFn, cutlass::half_t>, Scaled, Sb, Bias>;
+
+  static void SetArguments(const GemmArgs& g, typename Tree::Arguments& tree) {
+    [[maybe_unused]] const auto* sb = reinterpret_cast<const cutlass::half_t*>(g.sb);
+    [[maybe_unused]] const auto* bias = reinterpret_cast<const cutlass::half_t*>(g.bias);
+    const cutlass::half_t zero(0);
+    // {{Acc, {Sa, divide}, multiplies}, Sb, Bias, fma}. (maybe_unused: nvcc warns of a
+    // variable used only under if constexpr.)
+    tree.op_0.op_1.op_0 = {reinterpret_cast<const cutlass::half_t*>(g.sa), zero,
+                           {cute::_1{}, cute::_0{}, int64_t{0}}};
+    if constexpr (RegisterRows) {
+      tree.op_1 = {sb, zero, g.sb_is_scalar};
+      tree.op_2 = {bias, zero, false};
+    } else {
+      tree.op_1 = {sb, zero, {cute::_0{}, !g.sb_is_scalar, int64_t{0}}};
+      tree.op_2 = {bias, zero, {cute::_0{}, cute::_1{}, int64_t{0}}};
+    }
   }
 };
 
@@ -45,27 +109,12 @@ struct DequantScaleFn<cutlass::Array<float, N>> {
 // TMA at a time; each subtile costs two barriers of the consumer warpgroup and a proxy
 // fence, so fewer, larger subtiles pay where the epilogue is a large share (small K).
 template <class TileShape, class ClusterShape, class MainloopSchedule, class EpilogueSchedule,
-          class EpilogueTile = cutlass::epilogue::collective::EpilogueTileAuto>
+          class EpilogueTile = cutlass::epilogue::collective::EpilogueTileAuto, bool RegisterRows = false>
 struct DequantGemm {
   using ElementAcc = int32_t;
   using ElementCompute = float;
-  using RS = cutlass::FloatRoundStyle;
-  static constexpr RS kRound = RS::round_to_nearest;
-
-  // Leaves: the accumulator, sa per row m, sb per column n (or scalar), bias per column n.
-  using Acc = fusion::Sm90AccFetch;
-  using Sa = fusion::Sm90ColBroadcast<0, TileShape, cutlass::half_t, float,
-                                      cute::Stride<cute::_1, cute::_0, int64_t>>;
-  using Sb = fusion::Sm90RowBroadcast<0, TileShape, cutlass::half_t, float,
-                                      cute::Stride<cute::_0, bool, int64_t>>;
-  using Bias = fusion::Sm90RowBroadcast<0, TileShape, cutlass::half_t, float,
-                                        cute::Stride<cute::_0, cute::_1, int64_t>>;
-  template <template <class> class Fn, class Out = float>
-  using Compute = fusion::Sm90Compute<Fn, Out, float, kRound>;
-  // scale = sa * sb / 16129 ; out = acc * scale + bias, in that order (as the reference).
-  using Scale = fusion::Sm90EVT<Compute<DequantScaleFn>, Sa, Sb>;
-  using Product = fusion::Sm90EVT<Compute<cutlass::multiplies>, Acc, Scale>;
-  using Fusion = fusion::Sm90EVT<Compute<cutlass::plus, cutlass::half_t>, Product, Bias>;
+  using Dequant = DequantFusion<TileShape, RegisterRows>;
+  using Fusion = typename Dequant::Tree;
 
   using Epilogue = typename cutlass::epilogue::collective::CollectiveBuilder<
       cutlass::arch::Sm90, cutlass::arch::OpClassTensorOp, TileShape, ClusterShape,
@@ -111,15 +160,7 @@ absl::Status RunDequantGemm(const GemmArgs& g, GemmWorkspace& workspace) {
   args.scheduler.raster_order = g.raster == 'm'   ? Raster::AlongM
                                 : g.raster == 'n' ? Raster::AlongN
                                                   : Raster::Heuristic;
-  auto& fusion = args.epilogue.thread;  // {Product, Bias, plus}
-  auto& product = fusion.op_0;          // {Acc, Scale, multiplies}
-  auto& scale = product.op_1;           // {Sa, Sb, DequantScaleFn}
-  scale.op_0 = {reinterpret_cast<const cutlass::half_t*>(g.sa), cutlass::half_t(0),
-                {cute::_1{}, cute::_0{}, int64_t{0}}};
-  scale.op_1 = {reinterpret_cast<const cutlass::half_t*>(g.sb), cutlass::half_t(0),
-                {cute::_0{}, !g.sb_is_scalar, int64_t{0}}};
-  fusion.op_1 = {reinterpret_cast<const cutlass::half_t*>(g.bias), cutlass::half_t(0),
-                 {cute::_0{}, cute::_1{}, int64_t{0}}};
+  Config::Dequant::SetArguments(g, args.epilogue.thread);
 
   Gemm gemm;
   if (gemm.can_implement(args) != cutlass::Status::kSuccess) {
