@@ -3,7 +3,8 @@
 // per call and effective TB/s (bytes read + written). With --variants, the weight
 // quantizers once more per strip width and launch kind (kernels/cuda/quantize_weight_tuning.h),
 // side by side; with --cluster-variants, colwise_T per cluster plan (strip width x blocks
-// per cluster, kernels/cuda/quantize_colwise_cluster.cu) beside the region kernel. Not a test.
+// per cluster, the tile filled by cp.async or by loads into registers, "_regs";
+// kernels/cuda/quantize_colwise_cluster.cu) beside the region kernel. Not a test.
 //
 //   quantize_bench [--warmup N] [--calls N] [--variants] [--cluster-variants] [dim ...]   (dims of the sweep:
 //   1024 ... 4096; fewer calls make it quick to profile under ncu)
@@ -163,8 +164,11 @@ int main(int argc, char** argv) {
       for (const bool swap : {false, true}) {
         Shape shape(swap ? dim : 4 * dim, swap ? 4 * dim : dim);
         if (!shape.ok) return 1;
+        for (const int loads : {1, 2})
         for (const auto& plan : plans) {
+          if (loads == 2 && plan.strip < 0) continue;  // the region kernel: once
           cuda::OverrideColwiseClusterForBench(plan.strip, plan.cluster);
+          cuda::OverrideColwiseClusterLoadsForBench(loads);
           std::string name;
           auto op = [&] {
             return cuda::QuantizeColwiseTranspose(shape.w, shape.rows, shape.cols, shape.codes, shape.state,
@@ -178,6 +182,7 @@ int main(int argc, char** argv) {
                       name.c_str(), cudaGetErrorString(cudaGetLastError()));
         }
         cuda::OverrideColwiseClusterForBench(0, 0);
+        cuda::OverrideColwiseClusterLoadsForBench(0);
       }
     }
   }

@@ -10,6 +10,11 @@
 // whole 128-byte runs. w is read from HBM exactly once; a block's life is load, reduce,
 // exchange, store, and blocks of the same SM overlap one another's phases.
 //
+// Two ways to fill the tile (chosen in QuantizeColwiseTransposeCluster): cp.async, every granule in flight at once,
+// then a pass over the tile for the maxima behind a block barrier; or loads into registers
+// in batches of eight granules per thread, the maxima taken on the way to shared memory (no
+// second pass over the tile, one barrier fewer).
+//
 // Shared-memory tile: R rows x kStrip halves, 16-byte granule g of row r stored at
 // g ^ ((r / 16) % granules): a warp's reads for the transposed store (8 rows 16 apart, one
 // granule each) fall in distinct banks, and a row's reads (the maxima) stay conflict-free.
@@ -36,6 +41,7 @@ constexpr int kMaxCluster = 16;  // non-portable above 8: checked with the occup
 
 std::atomic<int> g_forced_strip{0};
 std::atomic<int> g_forced_cluster{0};
+std::atomic<int> g_forced_loads{0};  // OverrideColwiseClusterLoadsForBench
 
 struct Params {
   const __half* w;
@@ -64,12 +70,14 @@ __device__ __forceinline__ void CopyAsync16(void* smem, const void* gmem, int sr
 }
 #endif
 
-template <int kStrip>
+template <int kStrip, bool kRegisterLoads>
 __global__ void __launch_bounds__(kThreads) ColwiseClusterKernel(Params p) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   using T = Tile<kStrip>;
   extern __shared__ __align__(128) unsigned char tile[];
-  __shared__ __half2 rowred[kThreads / T::kPairs][T::kPairs];
+  // Partial column maxima: per row lane (copy-async path) or per warp (register path).
+  constexpr int kPartials = kRegisterLoads ? kThreads / 32 : kThreads / T::kPairs;
+  __shared__ __half2 rowred[kPartials][T::kPairs];
   __shared__ float part[kStrip];  // this block's column maxima, read by the whole cluster
   __shared__ Divisor divisor[kStrip];
 
@@ -83,21 +91,62 @@ __global__ void __launch_bounds__(kThreads) ColwiseClusterKernel(Params p) {
   const int t = threadIdx.x;
 
   asm volatile("griddepcontrol.wait;" ::: "memory");  // w may come from the previous kernel
-  // Every granule of the block's rows in flight at once; rows and columns outside w read 0
-  // (cols % 8 == 0: a granule is wholly inside or outside).
-  for (int64_t e = t; e < p.block_rows * T::kGranules; e += kThreads) {
-    const int64_t row = e / T::kGranules;
-    const int g = static_cast<int>(e % T::kGranules);
+  if constexpr (kRegisterLoads) {
+    // Thread t always holds granule t % kGranules (columns 8 g .. 8 g + 7) of rows
+    // t / kGranules + i * kRowStep; rows and columns outside w read 0.
+    constexpr int kRowStep = kThreads / T::kGranules;
+    constexpr int kBatch = 8;  // granules in flight per thread
+    const int g = t % T::kGranules;
     const int64_t c = c0 + g * 8;
-    const bool inside = row < valid_rows && c < p.cols;
-    const __half* src = inside ? p.w + (r0 + row) * p.cols + c : p.w;
-    CopyAsync16(tile + T::Offset(row, g), src, inside ? 16 : 0);
-  }
-  asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;" ::: "memory");
-  __syncthreads();
+    __half2 m[4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) m[j] = __float2half2_rn(0.0f);
+    for (int64_t base = t / T::kGranules; base < p.block_rows; base += kBatch * kRowStep) {
+      uint4 v[kBatch];
+#pragma unroll
+      for (int i = 0; i < kBatch; ++i) {
+        const int64_t row = base + i * kRowStep;
+        v[i] = make_uint4(0, 0, 0, 0);
+        if (row < valid_rows && c < p.cols) v[i] = __ldcg(reinterpret_cast<const uint4*>(p.w + (r0 + row) * p.cols + c));
+      }
+#pragma unroll
+      for (int i = 0; i < kBatch; ++i) {
+        const int64_t row = base + i * kRowStep;
+        if (row >= p.block_rows) break;
+        const __half2* h = reinterpret_cast<const __half2*>(&v[i]);
+#pragma unroll
+        for (int j = 0; j < 4; ++j) m[j] = __hmax2(m[j], __habs2(h[j]));
+        *reinterpret_cast<uint4*>(tile + T::Offset(row, g)) = v[i];
+      }
+    }
+    // Lanes holding the same granule: lane, lane ^ kGranules, ... within the warp.
+#pragma unroll
+    for (int lanes = T::kGranules; lanes < 32; lanes *= 2) {
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+        const unsigned bits = __shfl_xor_sync(0xffffffffu, *reinterpret_cast<const unsigned*>(&m[j]), lanes);
+        m[j] = __hmax2(m[j], *reinterpret_cast<const __half2*>(&bits));
+      }
+    }
+    if ((t & 31) < T::kGranules) {
+#pragma unroll
+      for (int j = 0; j < 4; ++j) rowred[t >> 5][4 * g + j] = m[j];
+    }
+  } else {
+    // Every granule of the block's rows in flight at once; rows and columns outside w read
+    // 0 (cols % 8 == 0: a granule is wholly inside or outside).
+    for (int64_t e = t; e < p.block_rows * T::kGranules; e += kThreads) {
+      const int64_t row = e / T::kGranules;
+      const int g = static_cast<int>(e % T::kGranules);
+      const int64_t c = c0 + g * 8;
+      const bool inside = row < valid_rows && c < p.cols;
+      const __half* src = inside ? p.w + (r0 + row) * p.cols + c : p.w;
+      CopyAsync16(tile + T::Offset(row, g), src, inside ? 16 : 0);
+    }
+    asm volatile("cp.async.commit_group;\ncp.async.wait_group 0;" ::: "memory");
+    __syncthreads();
 
-  // Column maxima of the block's rows: a warp reads whole rows (kPairs lanes per row).
-  {
+    // Column maxima of the block's rows: a warp reads whole rows (kPairs lanes per row).
     const int pair = t % T::kPairs, lane_row = t / T::kPairs;
     constexpr int kRowStep = kThreads / T::kPairs;
     __half2 m = __float2half2_rn(0.0f);
@@ -110,7 +159,7 @@ __global__ void __launch_bounds__(kThreads) ColwiseClusterKernel(Params p) {
   __syncthreads();
   if (t < T::kPairs) {
     __half2 m = rowred[0][t];
-    for (int i = 1; i < kThreads / T::kPairs; ++i) m = __hmax2(m, rowred[i][t]);
+    for (int i = 1; i < kPartials; ++i) m = __hmax2(m, rowred[i][t]);
     part[2 * t] = __low2float(m);
     part[2 * t + 1] = __high2float(m);
   }
@@ -160,21 +209,15 @@ __global__ void __launch_bounds__(kThreads) ColwiseClusterKernel(Params p) {
 #endif
 }
 
-// A launch plan: strip width, cluster size, rows per block.
-struct Plan {
-  int strip = 0, cluster = 0;
-  int64_t block_rows = 0;
-};
-
 int64_t BlockRows(int64_t rows, int cluster) { return ((rows + cluster - 1) / cluster + 15) / 16 * 16; }
 
 // Once per kernel: its tile may take all the shared memory a block can opt in to beside
 // its static arrays, in clusters of up to 16 blocks. Set once rather than per plan, so that
 // no call can lower the limit under another's launch. Returns that tile limit in bytes.
-template <int kStrip>
+template <int kStrip, bool kRegisterLoads>
 absl::StatusOr<int> PrepareKernel() {
   static const absl::StatusOr<int> max_tile = []() -> absl::StatusOr<int> {
-    auto kernel = ColwiseClusterKernel<kStrip>;
+    auto kernel = ColwiseClusterKernel<kStrip, kRegisterLoads>;
     int device = 0, optin = 0;
     cudaFuncAttributes attributes{};
     SB_CUDA_CHECK(cudaGetDevice(&device));
@@ -188,11 +231,14 @@ absl::StatusOr<int> PrepareKernel() {
   return max_tile;
 }
 
-absl::StatusOr<int> MaxTileBytes(int strip) { return strip == 64 ? PrepareKernel<64>() : PrepareKernel<32>(); }
+absl::StatusOr<int> MaxTileBytes(int strip, bool register_loads) {
+  if (register_loads) return strip == 64 ? PrepareKernel<64, true>() : PrepareKernel<32, true>();
+  return strip == 64 ? PrepareKernel<64, false>() : PrepareKernel<32, false>();
+}
 
-template <int kStrip>
+template <int kStrip, bool kRegisterLoads>
 absl::StatusOr<int> MaxActiveClusters(int cluster, int64_t block_rows) {
-  auto kernel = ColwiseClusterKernel<kStrip>;
+  auto kernel = ColwiseClusterKernel<kStrip, kRegisterLoads>;
   const size_t smem = static_cast<size_t>(block_rows) * kStrip * 2;
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(static_cast<unsigned>(cluster));
@@ -209,15 +255,26 @@ absl::StatusOr<int> MaxActiveClusters(int cluster, int64_t block_rows) {
   return clusters;
 }
 
+// A launch plan: strip width, cluster size, rows per block, how the tile is filled.
+struct Plan {
+  int strip = 0, cluster = 0;
+  int64_t block_rows = 0;
+  bool register_loads = false;
+};
+
 absl::StatusOr<int> MaxActiveClusters(const Plan& plan) {
-  return plan.strip == 64 ? MaxActiveClusters<64>(plan.cluster, plan.block_rows)
-                          : MaxActiveClusters<32>(plan.cluster, plan.block_rows);
+  if (plan.register_loads) {
+    return plan.strip == 64 ? MaxActiveClusters<64, true>(plan.cluster, plan.block_rows)
+                            : MaxActiveClusters<32, true>(plan.cluster, plan.block_rows);
+  }
+  return plan.strip == 64 ? MaxActiveClusters<64, false>(plan.cluster, plan.block_rows)
+                          : MaxActiveClusters<32, false>(plan.cluster, plan.block_rows);
 }
 
 // The plan for a shape: 64-column strips (128-byte row reads) with the fewest blocks per
 // cluster that keep a block at 512 rows (64 KB: three blocks per SM); taller strips take
 // 32 columns at up to 1024 rows, then larger tiles. A plan with cluster 0: none fits.
-absl::StatusOr<Plan> ChoosePlan(int64_t rows, int forced_strip, int forced_cluster) {
+absl::StatusOr<Plan> ChoosePlan(int64_t rows, int forced_strip, int forced_cluster, bool register_loads) {
   struct Candidate {
     int strip;
     int64_t max_rows;
@@ -227,9 +284,9 @@ absl::StatusOr<Plan> ChoosePlan(int64_t rows, int forced_strip, int forced_clust
     if (forced_strip > 0 && c.strip != forced_strip) continue;
     for (int cluster = 1; cluster <= kMaxCluster; cluster *= 2) {
       if (forced_cluster > 0 && cluster != forced_cluster) continue;
-      const Plan plan{c.strip, cluster, BlockRows(rows, cluster)};
+      const Plan plan{c.strip, cluster, BlockRows(rows, cluster), register_loads};
       if (plan.block_rows > c.max_rows && forced_cluster <= 0) continue;
-      absl::StatusOr<int> max_tile = MaxTileBytes(c.strip);  // also prepares the kernel
+      absl::StatusOr<int> max_tile = MaxTileBytes(c.strip, register_loads);  // also prepares the kernel
       if (!max_tile.ok()) return max_tile.status();
       if (plan.block_rows * c.strip * 2 > *max_tile) continue;
       absl::StatusOr<int> clusters = MaxActiveClusters(plan);
@@ -247,6 +304,7 @@ absl::StatusOr<bool> QuantizeColwiseTransposeCluster(const __half* w, int64_t ro
                                                      __half* state, cudaStream_t stream, std::string* variant) {
   const int forced_strip = g_forced_strip.load(std::memory_order_relaxed);
   const int forced_cluster = g_forced_cluster.load(std::memory_order_relaxed);
+  const int forced_loads = g_forced_loads.load(std::memory_order_relaxed);
   if (forced_strip < 0) return false;
   static const bool hopper = [] {
     int device = 0, major = 0;
@@ -266,21 +324,29 @@ absl::StatusOr<bool> QuantizeColwiseTransposeCluster(const __half* w, int64_t ro
   // 8192 x 2048, ties at 1664 x 6656 and 6656 x 1664.
   const bool beyond_l2 = !FitsInL2(rows * cols * int64_t{sizeof(__half)});
   if (forced_strip == 0 && forced_cluster == 0 && !beyond_l2 && rows > 1024) return false;
+  // The tile filled through registers where w fits in L2 (1024 x 4096: 6.40 -> 5.99 us, one
+  // block per SM, a block's 512 rows in one batch of loads), by cp.async beyond it (16384 x
+  // 4096: 92.8 against 108.5 us; 63 registers a thread hold the register kernel to two
+  // blocks per SM, cp.async's 34 allow three). H200, eleventh session, quantize_bench
+  // --cluster-variants (bench/results/h200_2026-12-02_s11_cluster_register_loads.txt).
+  const bool register_loads = forced_loads == 0 ? !beyond_l2 : forced_loads == 2;
   // Plans depend on rows only; cache the last one (the sweep calls one shape many times).
   static std::mutex mu;
   static int64_t cached_rows = -1;
-  static int cached_forced[2] = {0, 0};
+  static int cached_forced[3] = {0, 0, 0};
   static Plan cached;
   Plan plan;
   {
     std::lock_guard<std::mutex> lock(mu);
-    if (rows != cached_rows || cached_forced[0] != forced_strip || cached_forced[1] != forced_cluster) {
-      absl::StatusOr<Plan> chosen = ChoosePlan(rows, forced_strip, forced_cluster);
+    if (rows != cached_rows || cached_forced[0] != forced_strip || cached_forced[1] != forced_cluster ||
+        cached_forced[2] != forced_loads) {
+      absl::StatusOr<Plan> chosen = ChoosePlan(rows, forced_strip, forced_cluster, register_loads);
       if (!chosen.ok()) return chosen.status();
       cached = *chosen;
       cached_rows = rows;
       cached_forced[0] = forced_strip;
       cached_forced[1] = forced_cluster;
+      cached_forced[2] = forced_loads;
     }
     plan = cached;
   }
@@ -302,12 +368,21 @@ absl::StatusOr<bool> QuantizeColwiseTransposeCluster(const __half* w, int64_t ro
   attrs[1].val.programmaticStreamSerializationAllowed = 1;
   config.attrs = attrs;
   config.numAttrs = 2;
-  if (plan.strip == 64) {
-    SB_CUDA_CHECK(cudaLaunchKernelEx(&config, ColwiseClusterKernel<64>, p));
+  if (plan.register_loads) {
+    if (plan.strip == 64) {
+      SB_CUDA_CHECK(cudaLaunchKernelEx(&config, ColwiseClusterKernel<64, true>, p));
+    } else {
+      SB_CUDA_CHECK(cudaLaunchKernelEx(&config, ColwiseClusterKernel<32, true>, p));
+    }
+  } else if (plan.strip == 64) {
+    SB_CUDA_CHECK(cudaLaunchKernelEx(&config, ColwiseClusterKernel<64, false>, p));
   } else {
-    SB_CUDA_CHECK(cudaLaunchKernelEx(&config, ColwiseClusterKernel<32>, p));
+    SB_CUDA_CHECK(cudaLaunchKernelEx(&config, ColwiseClusterKernel<32, false>, p));
   }
-  if (variant != nullptr) *variant = absl::StrCat("quantize_colwise_transpose_cluster", plan.cluster, "_s", plan.strip);
+  if (variant != nullptr) {
+    *variant = absl::StrCat("quantize_colwise_transpose_cluster", plan.cluster, "_s", plan.strip,
+                            plan.register_loads ? "_regs" : "");
+  }
   return true;
 }
 
@@ -318,6 +393,10 @@ namespace switchback::cuda {
 void OverrideColwiseClusterForBench(int strip_columns, int cluster_blocks) {
   detail::g_forced_strip.store(strip_columns, std::memory_order_relaxed);
   detail::g_forced_cluster.store(cluster_blocks, std::memory_order_relaxed);
+}
+
+void OverrideColwiseClusterLoadsForBench(int loads) {
+  detail::g_forced_loads.store(loads, std::memory_order_relaxed);
 }
 
 }  // namespace switchback::cuda

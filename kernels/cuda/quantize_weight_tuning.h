@@ -21,5 +21,8 @@ void OverrideWeightQuantizerForBench(int strip_columns, int launch);
 // strip_columns < 0 never uses it (the region kernel runs, as it does whenever
 // OverrideWeightQuantizerForBench forces a strip). Process-wide; not for concurrent use.
 void OverrideColwiseClusterForBench(int strip_columns, int cluster_blocks);
+// How that kernel fills its shared-memory tile: 1 cp.async, 2 loads into registers (the
+// maxima taken on the way), 0 the library's choice. Process-wide; not for concurrent use.
+void OverrideColwiseClusterLoadsForBench(int loads);
 
 }  // namespace switchback::cuda

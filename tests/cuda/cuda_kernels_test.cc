@@ -162,10 +162,13 @@ TEST_P(ColwiseCluster, EveryPlanBitExact) {
   ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)), cudaSuccess);
   ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok());
   int ran = 0;
+  for (const int loads : {1, 2})
   for (const int strip : {32, 64}) {
     for (const int cluster : {1, 2, 4, 8, 16}) {
-      SCOPED_TRACE("strip " + std::to_string(strip) + " cluster " + std::to_string(cluster));
+      SCOPED_TRACE("strip " + std::to_string(strip) + " cluster " + std::to_string(cluster) + " loads " +
+                   std::to_string(loads));
       cuda::OverrideColwiseClusterForBench(strip, cluster);
+      cuda::OverrideColwiseClusterLoadsForBench(loads);
       Device<int8_t> codes(rows * cols);
       Device<Half> state(cols);
       std::string variant;
@@ -174,12 +177,14 @@ TEST_P(ColwiseCluster, EveryPlanBitExact) {
       ASSERT_EQ(codes.Get(), want) << variant;
       if (variant.find("cluster") == std::string::npos) continue;  // the plan does not fit: the region kernel ran
       ++ran;
-      EXPECT_EQ(variant, "quantize_colwise_transpose_cluster" + std::to_string(cluster) + "_s" + std::to_string(strip));
+      EXPECT_EQ(variant, "quantize_colwise_transpose_cluster" + std::to_string(cluster) + "_s" + std::to_string(strip) +
+                             (loads == 2 ? "_regs" : ""));
       const auto got_state = state.Get();
       for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(got_state[c].bits, want_state[c].bits) << c;
     }
   }
   cuda::OverrideColwiseClusterForBench(0, 0);
+  cuda::OverrideColwiseClusterLoadsForBench(0);
   EXPECT_GT(ran, 0) << "no cluster plan ran on this shape";
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   cudaFree(scratch);
@@ -250,11 +255,12 @@ TEST(QuantizeTest, WeightQuantizersNameTheirVariant) {
   const std::string big = int64_t{2} * 16384 * 4096 > l2 ? "_dynamic" : "";
   // Chosen by shape on Hopper, colwise runs the cluster kernel on strips of at most 1024
   // rows and on w beyond 4/5 of L2: 64-column strips while a block keeps at most 512 rows,
-  // else 32 (kernels/cuda/quantize_colwise_cluster.cu).
+  // else 32; the tile filled through registers where w fits in L2, "_regs"
+  // (kernels/cuda/quantize_colwise_cluster.cu).
   const bool hopper = Hopper();
   const bool big_colwise = hopper && int64_t{2} * 16384 * 4096 > l2 / 5 * 4;
   const Case cases[] = {{4096, 1024, 0, "_s64", "_s64"},
-                        {1024, 4096, 0, hopper ? "_cluster2_s64" : "_s64", "_s64"},
+                        {1024, 4096, 0, hopper ? "_cluster2_s64_regs" : "_s64", "_s64"},
                         {4096, 1024, 256, "_s256", "_s256"},
                         {4096, 1024, 128, "_s128", "_s128"},
                         {1000, 4096, 0, "_s64", "_s64"},  // rows % 16 != 0: the region kernel
