@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <random>
 
 #include "kernels/half.h"
 #include "kernels/reference/parallel.h"
@@ -63,6 +64,45 @@ TEST(DequantScale, EveryProductOfTwoFp16ScalesMatches) {
   }, 256);
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_GT(checked.load(), int64_t{140'000'000});
+}
+
+// The Hopper GEMMs' epilogue computes fp16(fma(RN(acc * RN(sa / 16129)), sb, bias))
+// (kernels/cuda/sm90/int8_gemm_sm90_kernel.cuh), not the reference's
+// fp16(RN(RN(acc * RN(RN(sa * sb) / 16129)) + bias)). The GEMM tests accept 1 fp16 ulp, or,
+// where the bias cancels most of the product, 8 fp32 ulps of the product
+// (tests/cuda/cuda_kernels_test.cc). That bound, on operands like the sweep's: accumulators
+// of up to 16384 products of int8 codes, positive fp16 scales, fp16 biases.
+TEST(DequantScale, ReorderedEpilogueStaysWithinTheGemmTestsBound) {
+  std::mt19937 rng(20261202);
+  std::uniform_int_distribution<int> exponent(-14, 15);
+  std::uniform_int_distribution<int> mantissa(0, 1023);
+  std::uniform_int_distribution<int> sign(0, 1);
+  std::uniform_int_distribution<int64_t> acc_range(-int64_t{127} * 127 * 16384, int64_t{127} * 127 * 16384);
+  std::uniform_int_distribution<int> acc_small(-4096, 4096);
+  auto fp16 = [&](bool positive) {
+    const uint16_t bits = static_cast<uint16_t>(((exponent(rng) + 15) << 10) | mantissa(rng));
+    return HalfToFloat(Half{static_cast<uint16_t>(bits | (!positive && sign(rng) ? 0x8000 : 0))});
+  };
+  int64_t outside_ulp = 0, outside_both = 0;
+  for (int i = 0; i < 4'000'000; ++i) {
+    const int64_t acc = (i % 2) ? acc_range(rng) : acc_small(rng);
+    const float sa = fp16(true), sb = fp16(true), bias = fp16(false);
+    const float acc_f = static_cast<float>(acc);
+    const float product = acc_f * (sa * sb / kInt8DequantDivisor);
+    const Half want = FloatToHalf(product + bias);
+    const Half got = FloatToHalf(std::fma(acc_f * DivideBy16129(sa), sb, bias));
+    if (!std::isfinite(HalfToFloat(want)) || !std::isfinite(HalfToFloat(got))) continue;  // fp16 overflow either way
+    const int d = std::abs(int(got.bits & 0x7FFF) - int(want.bits & 0x7FFF));
+    const bool same_sign = (got.bits & 0x8000) == (want.bits & 0x8000) || (want.bits & 0x7FFF) <= 1;
+    if (d <= 1 && same_sign) continue;
+    ++outside_ulp;
+    const float bound = 8.0f * 0x1p-24f * std::fabs(HalfToFloat(FloatToHalf(product)));
+    if (!(std::fabs(HalfToFloat(got) - HalfToFloat(want)) <= bound)) {
+      if (++outside_both <= 3) std::printf("acc=%lld sa=%a sb=%a bias=%a: got %a want %a\n", static_cast<long long>(acc), sa, sb, bias, HalfToFloat(got), HalfToFloat(want));
+    }
+  }
+  EXPECT_EQ(outside_both, 0);
+  std::printf("outside 1 fp16 ulp (inside the product bound): %lld of 4000000\n", static_cast<long long>(outside_ulp));
 }
 
 }  // namespace
