@@ -38,7 +38,7 @@ absl::Status CheckShape(const GemmArgs& g) {
 // - K <= 1408 (8-11 k-blocks per tile, the epilogue a large share): ping-pong walking tiles
 //   in pairs (1061-1073 vs 874-905 at 16384 x 5120 x 1280 on the H100; on the H200 the
 //   2 x 1 cluster ties with it), with sb and bias loaded straight into registers (H200,
-//   eleventh session: +4-7% at K = 1024, M >= 32768; pingpong_128x128r in its file).
+//   eleventh session: +2-7% at K = 1024, N = 4096; pingpong_128x128r in its file).
 // - N >= 16384: cooperative 128 x 256 walking tiles in groups of 8 along M, so b's tiles in
 //   flight stay in L2 (1387-1420 vs 1082-1216 at 131072 x 16384 x 4096 on the H100).
 // - K >= 16384 at M >= 32768: the same (H200 sweep: 1.01-1.04x the plain cooperative kernel

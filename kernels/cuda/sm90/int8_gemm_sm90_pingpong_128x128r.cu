@@ -1,9 +1,9 @@
 // Small K (the dispatcher's K <= 1408): the ping-pong 128 x 128 kernel with sb and bias read
 // by each thread straight into registers (RegisterRowBroadcast) rather than through shared
 // memory behind a barrier. Where the epilogue is the larger share of a tile's time this
-// shortens it: eleventh session, +4-7% TOP/s over the shared-memory broadcast at K = 1024,
-// M >= 32768 (same sustained runs); at K >= 1664 it cost 1-2%, so the other variants keep
-// CUTLASS's broadcast.
+// shortens it: eleventh session, +2-7% TOP/s over the shared-memory broadcast at K = 1024,
+// N = 4096 (sustained runs, one variant per process); at K >= 1664 it cost about 2%, so the
+// other variants keep CUTLASS's broadcast.
 #include "kernels/cuda/sm90/int8_gemm_sm90_kernel.cuh"
 
 namespace switchback::cuda::sm90 {
