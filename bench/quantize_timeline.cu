@@ -3,7 +3,10 @@
 // posts it waits for (colwise: those of its last region's strip), once the divisor is known
 // (global modes) and at exit; this prints the spans of the last of 40
 // back-to-back calls (relative to the first block's entry) beside the time per call of 64
-// more, as the original mode calls them. Not a test.
+// more, as the original mode calls them. A second line gives the same block's phases in SM
+// cycles (clock64; the timer moves in 256 ns steps on the H200), median and slowest block:
+// pass 1's loads, its reduction and post, the wait for the posts, pass 2; and the SM clock
+// they imply. Not a test.
 //
 //   quantize_timeline [--strip 64|256] [--launch 0..3] [rows cols ...]
 //   (default: the sweep's w shapes 4096 x 1024 ... 16384 x 4096; --strip and --launch as in
@@ -66,11 +69,32 @@ int main(int argc, char** argv) {
         if (mode == 1) return cuda::QuantizeGlobal(w, rows, cols, codes, state, scratch, nullptr);
         return cuda::QuantizeGlobalTranspose(w, rows, cols, codes, state, scratch, nullptr);
       };
-      static unsigned long long zero[1024][5];
+      static unsigned long long zero[1024][6];
       cudaMemcpyToSymbol(cuda::g_wq_timeline, zero, sizeof(zero));
+      cudaMemcpyToSymbol(cuda::g_wq_cycles, zero, sizeof(zero));
       for (int i = 0; i < 40; ++i) (void)op();
-      static unsigned long long tl[1024][5];
+      static unsigned long long tl[1024][6];
+      static long long cy[1024][6];
       cudaMemcpyFromSymbol(tl, cuda::g_wq_timeline, sizeof(tl));
+      cudaMemcpyFromSymbol(cy, cuda::g_wq_cycles, sizeof(cy));
+      // Per-block spans in cycles: loads (entry -> loads done), post (-> posted), wait (->
+      // posts seen), pass 2 (-> exit); and cycles per ns over the block's life.
+      std::vector<double> spans[4], ghz;
+      for (int b = 0; b < 1024; ++b) {
+        if (tl[b][0] == 0 || cy[b][5] == 0) continue;  // not in the grid, or no loads-done mark (dynamic kernel)
+        const long long* c = cy[b];
+        spans[0].push_back(static_cast<double>(c[5] - c[0]));
+        spans[1].push_back(static_cast<double>(c[1] - c[5]));
+        spans[2].push_back(static_cast<double>(c[2] - c[1]));
+        spans[3].push_back(static_cast<double>(c[4] - c[2]));
+        if (tl[b][4] > tl[b][0]) ghz.push_back(static_cast<double>(c[4] - c[0]) / static_cast<double>(tl[b][4] - tl[b][0]));
+      }
+      auto median = [](std::vector<double> v) {
+        if (v.empty()) return 0.0;
+        std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+        return v[v.size() / 2];
+      };
+      auto slowest = [](const std::vector<double>& v) { return v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()); };
       unsigned long long entry = ~0ull, p1_first = ~0ull, p1_last = 0, bar_first = ~0ull, bar_last = 0,
                          divisor = 0, exit = 0;
       int blocks = 0;
@@ -100,6 +124,12 @@ int main(int argc, char** argv) {
       std::printf("%6ld x %5ld %-9s %3d blocks | pass 1 %6.2f..%6.2f | posts seen %6.2f..%6.2f | divisor %s | exit %6.2f | %6.2f\n",
                   static_cast<long>(rows), static_cast<long>(cols), names[mode], blocks, us(p1_first), us(p1_last),
                   us(bar_first), us(bar_last), div, us(exit), ms * 1e3 / 64);
+      if (!spans[0].empty()) {
+        std::printf("%26s cycles (median/slowest block) | loads %5.0f/%5.0f | reduce+post %5.0f/%5.0f | wait %5.0f/%5.0f | "
+                    "pass 2 %5.0f/%5.0f | SM ~%4.0f MHz\n",
+                    "", median(spans[0]), slowest(spans[0]), median(spans[1]), slowest(spans[1]), median(spans[2]),
+                    slowest(spans[2]), median(spans[3]), slowest(spans[3]), median(ghz) * 1e3);
+      }
     }
     cudaFree(w);
     cudaFree(codes);

@@ -63,16 +63,19 @@ struct PassShape {
   static constexpr int kRows = kRowGroups * 8 * kQuad;
 };
 
-// Scratch (32-bit words). Colwise: a block posts a maximum as one word, 0x80000000 | its
-// float bits (maxima are non-negative, so the top bit is free): the flag and the value
-// arrive together, with no fence and no atomic, and a reader polls the words it needs until
-// all are flagged; posts go to [chunk][column]. Global: every block folds its maximum into
-// one word (red.max) and counts itself in (red.add, release); one thread per block polls
-// the count. Posts and counts are double-buffered by a phase that flips once per call: a
-// call uses its phase's half, which the call before it zeroed, and zeroes the words the
-// call before it used in the other half (so the scratch needs zeroing once, not per call).
-// The phase flips when the last block of the grid has read it (the `entered` count; all
-// blocks read it at entry, before posting).
+// Scratch (32-bit words). Maxima are folded into words by red.max (non-negative floats order
+// as their bits), and each poster counts itself in after its maxima (red.add, release); the
+// readers poll the count (acquire), then read the maxima. Colwise: per strip, kStrip
+// column maxima and a count in the next line (StripPosts), counted in by the kStrip / 2
+// posting threads of every chunk's block; global: one maximum and one count, counted in by
+// every block (Arrivals). Polling one count word per block replaced polling every post
+// (every chunk's column maxima, or every block's maximum, by the whole block each round:
+// thousands of requests per round on the same L2 lines; the global modes took 0.5 us more
+// per call at 8 MB). Posts and counts are double-buffered by a phase that flips once per
+// call: a call uses its phase's half, which the call before it zeroed, and zeroes the words
+// the call before it used in the other half (so the scratch needs zeroing once, not per
+// call). The phase flips when the last block of the grid has read it (the `entered` count;
+// all blocks read it at entry, before posting).
 struct ScratchLayout {
   static constexpr int kLine = 32;  // words per 128-byte line: polled words apart from counters
   static constexpr int64_t kPhase = 0;
@@ -83,11 +86,11 @@ struct ScratchLayout {
   // [2][16]: the global modes' arrival count and absmax bits (red.max) of each phase
   __host__ __device__ static constexpr int64_t Arrivals(unsigned phase) { return 4 * kLine + phase * 16; }
   static constexpr int64_t kPosts = 5 * kLine;  // [2][PostWords]
+  // Colwise, per phase: strip s's kStrip maxima, then its count a line further.
+  __host__ __device__ static constexpr int64_t StripPosts(int strip_cols, int64_t s) { return s * (strip_cols + kLine); }
   static int64_t PostWords(int64_t rows, int64_t cols);
   static int64_t Words(int64_t rows, int64_t cols) { return kPosts + 2 * PostWords(rows, cols); }
 };
-
-constexpr unsigned kPosted = 0x80000000u;
 
 
 __device__ __forceinline__ unsigned LoadRelaxed(const unsigned* p) {
@@ -100,11 +103,17 @@ __device__ __forceinline__ unsigned LoadAcquire(const unsigned* p) {
   asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
   return v;
 }
-__device__ __forceinline__ void StoreRelaxed(unsigned* p, unsigned v) {
-  asm volatile("st.relaxed.gpu.global.u32 [%0], %1;" ::"l"(p), "r"(v) : "memory");
+// Fold a non-negative maximum into a word; count a poster in after its earlier writes.
+__device__ __forceinline__ void FoldMax(unsigned* p, float m) {
+  asm volatile("red.relaxed.gpu.global.max.u32 [%0], %1;" ::"l"(p), "r"(__float_as_uint(m)) : "memory");
 }
-__device__ __forceinline__ unsigned PostOf(float m) { return kPosted | __float_as_uint(m); }
-__device__ __forceinline__ float ValueOf(unsigned post) { return __uint_as_float(post & ~kPosted); }
+__device__ __forceinline__ void CountIn(unsigned* p) {
+  asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(p) : "memory");
+}
+__device__ __forceinline__ void WaitForCount(const unsigned* p, unsigned count) {
+  while (LoadAcquire(p) < count) {
+  }
+}
 
 struct Params {
   const __half* w;
@@ -219,10 +228,13 @@ __device__ __forceinline__ void LetNextGridLaunch() {
 }
 
 #ifdef SWITCHBACK_WQ_TIMELINE
-// bench/quantize_timeline builds this file with per-block %globaltimer stamps (thread 0):
-// entry, pass 1 done and posted, posts seen, divisor known (global modes), exit.
+// bench/quantize_timeline builds this file with per-block stamps (thread 0): entry, pass 1
+// done and posted, posts seen, divisor known (global modes), exit, and pass 1's loads done
+// (its last pass's vectors in registers); %globaltimer (256 ns steps on the H200) to line
+// blocks up, clock64 (SM cycles) for the spans within a block.
 }  // namespace
-__device__ unsigned long long g_wq_timeline[1024][5];
+__device__ unsigned long long g_wq_timeline[1024][6];
+__device__ long long g_wq_cycles[1024][6];
 namespace {
 #define WQ_MARK(i)                                                             \
   do {                                                                         \
@@ -230,6 +242,7 @@ namespace {
       unsigned long long t_;                                                   \
       asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));                   \
       g_wq_timeline[blockIdx.x][i] = t_;                                       \
+      g_wq_cycles[blockIdx.x][i] = clock64();                                  \
     }                                                                          \
   } while (0)
 #else
@@ -256,6 +269,18 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
     for (int k = 0; k < kQuad; ++k) v[k] = LoadVec(p, g, gr + k, gc, once);
   }
   if constexpr (!kTranspose) {
+    // The common case, a whole quad of vectors inside w: one address, rows a stride apart
+    // (pass 2 is issue-bound once the divisor is known, and the general path's per-row
+    // bounds and address arithmetic was a fifth of its instructions).
+    if (p.vec_out && gr + kQuad <= g.r1 && gc + 8 <= p.cols) {
+      int8_t* out = p.codes + gr * p.cols + gc;
+#pragma unroll
+      for (int k = 0; k < kQuad; ++k, out += p.cols) {
+        const Code8 c = detail::Quantize8(v[k], divisor[0]);
+        detail::Store8(out, c.lo, c.hi, once);
+      }
+      return;
+    }
 #pragma unroll
     for (int k = 0; k < kQuad; ++k) {
       const Code8 c = detail::Quantize8(v[k], divisor[0]);
@@ -329,7 +354,6 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   __shared__ __half2 colred[Shape::kRowGroups][kStrip / 2];
   __shared__ Divisor divisor[kStrip];
   __shared__ float blockred[32];
-  __shared__ float chunkmax[kColwise ? kThreads : 1];
 
   const int t = threadIdx.x, lane = t & 31, warp = t >> 5;
   // sm_90: lanes 4 q .. 4 q + 3 hold quad q's row segment, so a quarter warp's 16-byte
@@ -423,6 +447,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         if (cached) cache[(slot * kQuad + k) * kThreads + t] = v[k];
       }
     }
+    WQ_MARK(5);
     if constexpr (kColwise) {
       // Max over the rows: the 8 lanes of a vector within the warp, then the row groups'
       // warps that share it, via smem; posted for the blocks of the other chunks.
@@ -440,9 +465,10 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         __half2 o = colred[0][t];
         for (int w = 1; w < Shape::kRowGroups; ++w) o = Max2(o, colred[w][t]);
         const int64_t c = g.c0 + 2 * t;
-        unsigned* post = posts(phase) + g.chunk * p.cols + c;
-        if (c < p.cols) StoreRelaxed(post, PostOf(__low2float(o)));
-        if (c + 1 < p.cols) StoreRelaxed(post + 1, PostOf(__high2float(o)));
+        unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
+        if (c < p.cols) FoldMax(strip + 2 * t, __low2float(o));
+        if (c + 1 < p.cols) FoldMax(strip + 2 * t + 1, __high2float(o));
+        CountIn(strip + kStrip);
       }
       __syncthreads();
     } else {
@@ -453,9 +479,8 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     const float m = detail::BlockMax(fmaxf(__low2float(gmax), __high2float(gmax)), blockred);
     if (t == 0) {
       unsigned* x = p.scratch + ScratchLayout::Arrivals(phase);
-      // Non-negative floats order as their bits; the release orders the max before the count.
-      asm volatile("red.relaxed.gpu.global.max.u32 [%0], %1;" ::"l"(x + 1), "r"(__float_as_uint(m)) : "memory");
-      asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(x) : "memory");
+      FoldMax(x + 1, m);
+      CountIn(x);
     }
   }
   WQ_MARK(1);
@@ -470,7 +495,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     for (int64_t i = blockIdx.x * int64_t{kThreads} + t; i < stale; i += int64_t{gridDim.x} * kThreads) words[i] = 0;
     if (t == 0) {
       if (blockIdx.x == 0) {
-        p.scratch[ScratchLayout::kUsed + phase] = kColwise ? p.chunks * p.cols : 0;
+        p.scratch[ScratchLayout::kUsed + phase] = kColwise ? ScratchLayout::StripPosts(kStrip, p.strips) : 0;
         p.scratch[ScratchLayout::Arrivals(other)] = 0;
         p.scratch[ScratchLayout::Arrivals(other) + 1] = 0;
         p.scratch[ScratchLayout::Counter(other, 0)] = 0;
@@ -485,13 +510,10 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
 
   if constexpr (!kColwise) {
     // Every block's post, polled until all are flagged.
-    // One thread polls the arrival count (the whole block polling every block's post kept
-    // ~2000 polls per round on the same few L2 lines: 0.5 us slower per call at 8 MB).
     __shared__ float seen;
     if (t == 0) {
       const unsigned* x = p.scratch + ScratchLayout::Arrivals(phase);
-      while (LoadAcquire(x) < gridDim.x) {
-      }
+      WaitForCount(x, gridDim.x);
       seen = __uint_as_float(LoadRelaxed(x + 1));
     }
     __syncthreads();
@@ -530,30 +552,18 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   for (int item = first_item; item >= static_cast<int>(blockIdx.x) && !kDynamic; item -= gridDim.x) {
     const Region g = RegionOf<kStrip>(p, item);
     if constexpr (kColwise) {
-      // The strip's column maxima: the posts of its chunks, polled until all are flagged.
-      // Thread t reads column t % kStrip of chunks t / kStrip, + kThreads / kStrip, ...
-      const int64_t c = g.c0 + t % kStrip;
-      float m = 0.0f;
-      for (;;) {
-        int ok = 1;
-        m = 0.0f;
-        if (c < p.cols) {
-          for (int k = t / kStrip; k < p.chunks; k += kThreads / kStrip) {
-            const unsigned v = LoadRelaxed(posts(phase) + k * p.cols + c);
-            ok &= v >> 31;
-            m = fmaxf(m, ValueOf(v));
-          }
-        }
-        if (__syncthreads_and(ok)) break;  // also: the previous region's divisors are no longer read
-      }
-      WQ_MARK(2);
-      chunkmax[t] = m;
-      __syncthreads();
+      // The strip's column maxima once every chunk's block has counted in: thread t <
+      // kStrip waits for the count itself (its own acquire) and reads column t's maximum.
+      __syncthreads();  // the previous region's divisors are no longer read
       if (t < kStrip) {
-        for (int k = 1; k < kThreads / kStrip; ++k) m = fmaxf(m, chunkmax[t + k * kStrip]);
+        const unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
+        WaitForCount(strip + kStrip, static_cast<unsigned>(p.chunks) * (kStrip / 2));
+        const int64_t c = g.c0 + t;
+        const float m = c < p.cols ? __uint_as_float(LoadRelaxed(strip + t)) : 0.0f;
         if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
         divisor[t] = detail::MakeDivisor(m);
       }
+      WQ_MARK(2);
     }
     __syncthreads();
     for (int j = g.passes - 1; j >= 0; --j) {
@@ -607,14 +617,13 @@ absl::StatusOr<Decomposition> Decompose(int64_t rows, int64_t cols, int strip_co
   return d;
 }
 
-// Posts one half of the scratch holds: a block each (global), or a chunk x column each
-// (colwise). Decompose gives at most max(1, kMaxGrid / strips) chunks of at least one
-// pass's rows; the fewest strips and the shortest passes are the 256-column ones.
-int64_t ScratchLayout::PostWords(int64_t rows, int64_t cols) {
-  const int64_t min_pass_rows = PassShape<256>::kRows;
-  const int64_t strips = (cols + 255) / 256;
-  const int64_t chunks = std::min((rows + min_pass_rows - 1) / min_pass_rows, std::max<int64_t>(1, kMaxGrid / std::max<int64_t>(strips, 1)));
-  return std::max<int64_t>(kMaxGrid, chunks * cols);
+// Posts one half of the scratch holds (colwise): the most StripPosts over the strip widths a
+// launch can have (a ragged last strip takes a whole strip's words: 288 for one column in a
+// 256-column strip). Every strip's words start a line (StripPosts are whole lines).
+int64_t ScratchLayout::PostWords(int64_t /*rows*/, int64_t cols) {
+  int64_t words = 0;
+  for (const int strip : {64, 128, 256}) words = std::max(words, StripPosts(strip, (cols + strip - 1) / strip));
+  return words;
 }
 
 // The strip width whose regions leave the fewest passes to a block, the narrowest on a tie:
@@ -665,8 +674,8 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   p.state = state;
   p.scratch = static_cast<unsigned*>(scratch);
   p.post_words = ScratchLayout::PostWords(rows, cols);
-  if ((kMode == WeightMode::kColwiseTranspose ? d->chunks * cols : d->grid) > p.post_words) {
-    return absl::InternalError(absl::StrCat("weight quantizer: ", d->chunks, " chunks of ", cols,
+  if (kMode == WeightMode::kColwiseTranspose && ScratchLayout::StripPosts(kStrip, d->strips) > p.post_words) {
+    return absl::InternalError(absl::StrCat("weight quantizer: ", d->strips, " strips of ", kStrip,
                                             " columns overflow the scratch's ", p.post_words, " posts"));
   }
   p.vec_in = cols % 8 == 0 && detail::Aligned16(w);
