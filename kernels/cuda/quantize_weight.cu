@@ -508,6 +508,17 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     }
   }
 
+  // Pass 2's first region (the integer divisions by the grid and strip counts), worked out
+  // while this block waits for the posts, not after: once the maxima are known pass 2 is
+  // issue-bound, and these were a third of its instructions (global, 8 MB). The empty asm
+  // keeps the compiler from sinking them past the wait.
+  const int first_item = blockIdx.x + ((items - 1 - blockIdx.x) / gridDim.x) * gridDim.x;
+  const Region first_region = RegionOf<kStrip>(p, first_item);
+  if constexpr (!kDynamic) {
+    asm volatile("" ::"l"(first_region.r0), "l"(first_region.r1), "l"(first_region.c0), "r"(first_region.passes),
+                 "r"(first_region.chunk));
+  }
+
   if constexpr (!kColwise) {
     // Every block's post, polled until all are flagged.
     __shared__ float seen;
@@ -548,9 +559,8 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       if (pooled) u = broadcast(next);
     }
   }
-  const int first_item = blockIdx.x + ((items - 1 - blockIdx.x) / gridDim.x) * gridDim.x;
   for (int item = first_item; item >= static_cast<int>(blockIdx.x) && !kDynamic; item -= gridDim.x) {
-    const Region g = RegionOf<kStrip>(p, item);
+    const Region g = item == first_item ? first_region : RegionOf<kStrip>(p, item);
     if constexpr (kColwise) {
       // The strip's column maxima once every chunk's block has counted in: thread t <
       // kStrip waits for the count itself (its own acquire) and reads column t's maximum.
