@@ -3,8 +3,11 @@
 Triton numbers and PyTorch's products timed in the same run (bench/torch_baselines.py).
 Standard library only.
 
-    python3 bench/report.py OURS.jsonl [--torch TORCH.jsonl] [--fp16 FP16.jsonl]
-                            [--anchors BNB.jsonl ...]
+    python3 bench/report.py OURS.jsonl [OURS2.jsonl ...] [--torch TORCH.jsonl]
+                            [--fp16 FP16.jsonl] [--anchors BNB.jsonl ...]
+
+Several OURS files: a later file's configurations replace the earlier ones' (a partial
+sweep of a newer build over a full run); the summary then counts the lines from each file.
 
 --anchors: bench/bnb_baselines.py's output from the same run (same card; it may cover part
 of the sweep), or by default bitsandbytes' own script on an H100
@@ -56,7 +59,7 @@ def speedup(r, key):
     return None
 
 
-def summary(ours, torch, bnb, fp16_interleaved):
+def summary(ours, torch, bnb, fp16_interleaved, sources=()):
     """One line per bar of issues 3 and 4, computed from the run (docs/BENCHMARKS.md)."""
     def span(v, spec=".2f"):
         return f"{min(v):{spec}}-{max(v):{spec}} (median {statistics.median(v):{spec}})" if v else "-"
@@ -94,6 +97,12 @@ def summary(ours, torch, bnb, fp16_interleaved):
             if b >= 16384:
                 pos.append(s)
     print("### Against the bars (this run)\n")
+    if len(sources) > 1:
+        # Which file each configuration's line came from (the last one that has it).
+        counts = [sum(1 for k in ours if k in lines and all(k not in later for later in sources[i + 1:]))
+                  for i, lines in enumerate(sources)]
+        print("- ours from " + ", then ".join(f"{n} configurations of file {i + 1}" for i, n in enumerate(counts))
+              + " (a later file's lines replace an earlier one's)")
     first = next(iter(ours.values()), {})
     copy_tbps = first.get("ceilings", {}).get("copy_gbps", 0) / 1e3
     print(f"- ours on {first.get('device', '?')} (driver {first.get('driver_version', '?')}); copy ceiling "
@@ -138,15 +147,15 @@ def summary(ours, torch, bnb, fp16_interleaved):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("ours")
+    p.add_argument("ours", nargs="+")
     p.add_argument("--torch")
     p.add_argument("--fp16")
     p.add_argument("--anchors", nargs="+", default=["bench/anchors/bnb_triton_h100_measured.jsonl"])
     a = p.parse_args()
-    ours, torch, bnb, fp16 = load(a.ours), load(a.torch), load(*a.anchors), load(a.fp16)
+    ours, torch, bnb, fp16 = load(*a.ours), load(a.torch), load(*a.anchors), load(a.fp16)
     keys = list(ours)
 
-    summary(ours, torch, bnb, fp16)
+    summary(ours, torch, bnb, fp16, [load(path) for path in a.ours])
 
     print("### End to end (ms; speedup % = 100 (standard - X) / standard)\n")
     print("| batch | dim_in | dim_out | standard | rowwise | global | speedup rowwise | speedup global | bnb rowwise | bnb global |")

@@ -73,6 +73,18 @@ class ReportTest(unittest.TestCase):
         self.assertIn("bitsandbytes: Test GPU; 2 of 2 configurations", text)
         self.assertIn("int8 products x bnb Triton: 1.00-2.00 (median 1.00); >= 1.25x: 1 of 8", text)
 
+    def test_later_ours_files_replace_earlier_configurations(self):
+        ceiling = {"ceilings": {"copy_gbps": 4000.0}, "device": "Test GPU", "driver_version": "1.0"}
+        quick = W_BYTES / 2.5e12 * 1e3
+        full = self.ours()  # 8192 at 2.5 TB/s, 16384 at 0.01
+        partial = self.write("partial.jsonl", [config(16384, w_quantize_global=quick, **ceiling)])
+        text = self.run_report(full, partial, "--anchors", full)
+        self.assertIn("- ours from 1 configurations of file 1, then 1 configurations of file 2", text)
+        self.assertIn("- w_quantize_global: 2.50-2.50 (median 2.50) TB/s", text)
+        self.assertIn(">= 2.0 TB/s: 2 of 2", text)
+        # One file: no provenance line.
+        self.assertNotIn("- ours from", self.run_report(full, "--anchors", full))
+
     def test_default_anchors_are_bitsandbytes_own_h100_run(self):
         text = self.run_report(self.ours(), "--anchors",
                                os.path.join(os.path.dirname(report.__file__), "anchors",
