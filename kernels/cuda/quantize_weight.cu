@@ -520,7 +520,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   }
 
   if constexpr (!kColwise) {
-    // Every block's post, polled until all are flagged.
+    // Thread 0 polls the arrival count until every block has counted in, then reads the max.
     __shared__ float seen;
     if (t == 0) {
       const unsigned* x = p.scratch + ScratchLayout::Arrivals(phase);
