@@ -6,8 +6,9 @@
 // per cluster, the tile filled by cp.async or by loads into registers, "_regs";
 // kernels/cuda/quantize_colwise_cluster.cu) beside the region kernel. Not a test.
 //
-//   quantize_bench [--warmup N] [--calls N] [--variants] [--cluster-variants] [dim ...]   (dims of the sweep:
-//   1024 ... 4096; fewer calls make it quick to profile under ncu)
+//   quantize_bench [--warmup N] [--calls N] [--variants] [--cluster-variants] [--unstaged] [dim ...]
+//   (dims of the sweep: 1024 ... 4096; fewer calls make it quick to profile under ncu; --unstaged:
+//   the transposing modes' codes without the shared-memory tile, for an A/B)
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -106,6 +107,8 @@ int main(int argc, char** argv) {
       variants = true;
     } else if (arg == "--cluster-variants") {
       cluster_variants = true;
+    } else if (arg == "--unstaged") {
+      cuda::OverrideWeightQuantizerStagingForBench(true);
     } else {
       dims.push_back(std::atoll(argv[i]));
     }

@@ -66,9 +66,12 @@ struct PassShape {
 // Scratch (32-bit words). Maxima are folded into words by red.max (non-negative floats order
 // as their bits), and each poster counts itself in after its maxima (red.add, release); the
 // readers poll the count (acquire), then read the maxima. Colwise: per strip, kStrip
-// column maxima and a count in the next line (StripPosts), counted in by the kStrip / 2
-// posting threads of every chunk's block; global: one maximum and one count, counted in by
-// every block (Arrivals). Polling one count word per block replaced polling every post
+// column maxima and a count in the next line (StripPosts), counted in once by every chunk's
+// block (thread 0, after a barrier behind the block's red.max: a release is cumulative, the
+// pattern of a cooperative grid sync); global: one maximum and one count, counted in by
+// every block (Arrivals). One count per block, not one per posting thread: 32 adds per block
+// on one word queued behind each other in L2 (H200, s14 quantize_timeline at 4096 x 1024:
+// the last posts seen 1.8 -> 1.3 us after the last block posted; colwise_T 6.81 -> 6.67 us). Polling one count word per block replaced polling every post
 // (every chunk's column maxima, or every block's maximum, by the whole block each round:
 // thousands of requests per round on the same L2 lines; the global modes took 0.5 us more
 // per call at 8 MB). Posts and counts are double-buffered by a phase that flips once per
@@ -138,7 +141,9 @@ struct Params {
 // Pass 2 of the transposing modes, for passes that come from shared memory: a pass's codes
 // go through its cache slot (free once every thread holds its vectors) as a tile of kStrip
 // rows (columns of w) x kRows bytes, and leave in 16-byte stores along codes_t's rows (64-
-// column strips: two whole 128-byte lines per row) instead of one 4-byte store per 4 rows.
+// column strips: two whole 128-byte lines per row) instead of one 4-byte store per 4 rows
+// (H200, s14 quantize_bench --unstaged A/B: without the tile global_T takes 6.71 -> 7.09 us at
+// 8 MB and colwise_T 9.64 -> 10.82 at 12.5 MB, though the tile is a third of pass 2's instructions).
 template <int kStrip>
 struct TransposeTile {
   static constexpr int kRows = PassShape<kStrip>::kRows;
@@ -468,9 +473,9 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
         if (c < p.cols) FoldMax(strip + 2 * t, __low2float(o));
         if (c + 1 < p.cols) FoldMax(strip + 2 * t + 1, __high2float(o));
-        CountIn(strip + kStrip);
       }
       __syncthreads();
+      if (t == 0) CountIn(posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip) + kStrip);
     } else {
       gmax = Max2(Max2(m[0], m[1]), Max2(m[2], m[3]));
     }
@@ -567,7 +572,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       __syncthreads();  // the previous region's divisors are no longer read
       if (t < kStrip) {
         const unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
-        WaitForCount(strip + kStrip, static_cast<unsigned>(p.chunks) * (kStrip / 2));
+        WaitForCount(strip + kStrip, static_cast<unsigned>(p.chunks));
         const int64_t c = g.c0 + t;
         const float m = c < p.cols ? __uint_as_float(LoadRelaxed(strip + t)) : 0.0f;
         if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
@@ -588,6 +593,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
 
 std::atomic<int> g_strip_override{0};
 std::atomic<int> g_launch_override{-1};
+std::atomic<bool> g_unstaged_override{false};
 
 // Co-resident blocks of a kernel with the largest cache, computed once per kernel (the
 // process owns one device); 0 if it cannot be had.
@@ -691,7 +697,8 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   p.vec_in = cols % 8 == 0 && detail::Aligned16(w);
   p.vec_out = kTranspose ? rows % 4 == 0 && (reinterpret_cast<uintptr_t>(codes) & 3) == 0
                          : cols % 8 == 0 && (reinterpret_cast<uintptr_t>(codes) & 7) == 0;
-  p.stage_t = kTranspose && rows % 16 == 0 && (reinterpret_cast<uintptr_t>(codes) & 15) == 0;
+  p.stage_t = kTranspose && rows % 16 == 0 && (reinterpret_cast<uintptr_t>(codes) & 15) == 0 &&
+              !g_unstaged_override.load(std::memory_order_relaxed);
   p.chunk_rows = d->chunk_rows;
   p.chunks = static_cast<int>(d->chunks);
   p.strips = static_cast<int>(d->strips);
@@ -781,6 +788,10 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
 void OverrideWeightQuantizerForBench(int strip_columns, int launch) {
   g_strip_override.store(strip_columns, std::memory_order_relaxed);
   g_launch_override.store(launch, std::memory_order_relaxed);
+}
+
+void OverrideWeightQuantizerStagingForBench(bool unstaged) {
+  g_unstaged_override.store(unstaged, std::memory_order_relaxed);
 }
 
 size_t QuantizeScratchBytes(int64_t rows, int64_t cols) {

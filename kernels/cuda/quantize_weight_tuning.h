@@ -15,6 +15,10 @@ enum class WeightQuantizerLaunch { kCooperative = 0, kPlain = 1, kPlainDependent
 // strip_columns: 64, 128 or 256 columns per block region (0: chosen by shape); launch: a
 // WeightQuantizerLaunch value (-1: the default). Process-wide; not for concurrent use.
 void OverrideWeightQuantizerForBench(int strip_columns, int launch);
+// unstaged: the transposing modes store every 4 rows' codes of a column as one 4-byte word
+// instead of gathering a pass's codes in a shared-memory tile that leaves in 16-byte stores
+// (TransposeTile). Process-wide; not for concurrent use.
+void OverrideWeightQuantizerStagingForBench(bool unstaged);
 
 // The column-wise quantizer's one-pass cluster kernel (kernels/cuda/quantize_colwise_cluster.cu):
 // strip_columns 32 or 64 and cluster_blocks 1-16 force a plan (0: chosen by shape);
