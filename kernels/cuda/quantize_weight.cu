@@ -257,7 +257,7 @@ namespace {
 // Pass 2 of pass j of region g: from cache slot `slot` if that is below cached_passes, else
 // from global memory; the codes stored. (g by value: by reference, the 256-column global_T
 // kernel spilled.)
-template <WeightMode kMode, int kStrip>
+template <WeightMode kMode, int kStrip, bool kCompactTile>
 __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, int j, int slot, Half8* cache,
                                              const Divisor* divisor, int quad, int cv, uint64_t once) {
   using Shape = PassShape<kStrip>;
@@ -309,14 +309,8 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
       return detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
                            detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
     };
-    const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
-                        g.c0 + kStrip <= p.cols;  // uniform over the block
-    if (staged) {
-      uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
-      __syncthreads();  // every thread holds its vectors: the slot is free
-#pragma unroll
-      for (int i = 0; i < 8; ++i) tile[Tile::Word(cv + i, quad)] = word_of(i);
-      __syncthreads();
+    // The tile's granules out along codes_t's rows.
+    auto store_tile = [&](const uint32_t* tile) {
       const int64_t r0 = g.r0 + j * Shape::kRows;
 #pragma unroll 1  // unrolled, the 256-column colwise kernel spills
       for (int e = t; e < kStrip * Tile::kGranules; e += kThreads) {
@@ -324,6 +318,46 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
         const uint4 bits = *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi));
         detail::Store16(p.codes + (g.c0 + c) * p.rows + r0 + gi * 16, bits, once);
       }
+    };
+    const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
+                        g.c0 + kStrip <= p.cols;  // uniform over the block
+    if (staged && kCompactTile) {
+      // The addresses spelled out from what is known at compile time: pass 2 is issue-bound
+      // and the general forms below were ~60 of the ~310 instructions of this path (s14
+      // A/B, H200: global_T 6.70 -> 6.46 us at 8 MB, 9.65 -> 9.18 at 12.5 MB, colwise_T
+      // 6.66 -> 6.56 and 9.63 -> 9.40). Not in the dynamic kernel: there the same change
+      // took global_T at 128 MB 96.7 -> 100.2 us.
+      uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
+      __syncthreads();  // every thread holds its vectors: the slot is free
+      // cv is a multiple of 8, so columns cv .. cv + 7 share a swizzle: one address, whole
+      // tile rows apart.
+      uint32_t* words = tile + Tile::Word(cv, quad);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) words[i * Tile::kWords] = word_of(i);
+      __syncthreads();
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+      // A tile has 2 kThreads granules: thread t stores granule t % kGranules of tile rows
+      // t / kGranules and kThreads / kGranules further. (t through an opaque move: hoisted
+      // out of the pass loops, these addresses pushed the 128- and 256-column kernels into
+      // spills. The portable build keeps the loop: this form spills there.)
+      static_assert(kStrip * Tile::kGranules == 2 * kThreads);
+      constexpr int kRowsApart = kThreads / Tile::kGranules;
+      int tt;
+      asm volatile("mov.u32 %0, %1;" : "=r"(tt) : "r"(t));
+      const int c = tt / Tile::kGranules, gi = tt % Tile::kGranules;
+      int8_t* out = p.codes + (g.c0 + c) * p.rows + g.r0 + j * Shape::kRows + gi * 16;
+      detail::Store16(out, *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi)), once);
+      detail::Store16(out + kRowsApart * p.rows, *reinterpret_cast<const uint4*>(tile + Tile::Granule(c + kRowsApart, gi)), once);
+#else
+      store_tile(tile);
+#endif
+    } else if (staged) {
+      uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
+      __syncthreads();  // every thread holds its vectors: the slot is free
+#pragma unroll
+      for (int i = 0; i < 8; ++i) tile[Tile::Word(cv + i, quad)] = word_of(i);
+      __syncthreads();
+      store_tile(tile);
     } else {
 #pragma unroll
       for (int i = 0; i < 8; ++i) {
@@ -559,7 +593,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       if (pooled && t == 0) next = units - 1 - take(1);
       const Region g = RegionOf<kStrip>(p, u % items);
       if (u < units && u / items < g.passes) {
-        QuantizePass<kMode, kStrip>(p, g, u / items, from_slot, cache, divisor, quad, cv, once);
+        QuantizePass<kMode, kStrip, false>(p, g, u / items, from_slot, cache, divisor, quad, cv, once);
       }
       if (pooled) u = broadcast(next);
     }
@@ -585,7 +619,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       --slot;
       // The next pass, unless it comes from shared memory (the slots below cached_passes).
       if (p.steer_l2 && j >= 1 && slot - 1 >= p.cached_passes) PrefetchPass<kStrip>(p, g, j - 1);
-      QuantizePass<kMode, kStrip>(p, g, j, slot, cache, divisor, quad, cv, once);
+      QuantizePass<kMode, kStrip, true>(p, g, j, slot, cache, divisor, quad, cv, once);
     }
   }
   WQ_MARK(4);
