@@ -71,10 +71,10 @@ struct PassShape {
 // pattern of a cooperative grid sync); global: one maximum and one count, counted in by
 // every block (Arrivals). One count per block, not one per posting thread: 32 adds per block
 // on one word queued behind each other in L2 (H200, s14 quantize_timeline at 4096 x 1024:
-// the last posts seen 1.8 -> 1.3 us after the last block posted; colwise_T 6.81 -> 6.67 us). Polling one count word per block replaced polling every post
-// (every chunk's column maxima, or every block's maximum, by the whole block each round:
-// thousands of requests per round on the same L2 lines; the global modes took 0.5 us more
-// per call at 8 MB). Posts and counts are double-buffered by a phase that flips once per
+// the last posts seen 1.8 -> 1.3 us after the last block posted; colwise_T 6.81 -> 6.67 us).
+// Polling one count word per block replaced polling every post (every chunk's column
+// maxima, or every block's maximum, by the whole block each round: thousands of requests
+// per round on the same L2 lines; the global modes took 0.5 us more per call at 8 MB). Posts and counts are double-buffered by a phase that flips once per
 // call: a call uses its phase's half, which the call before it zeroed, and zeroes the words
 // the call before it used in the other half (so the scratch needs zeroing once, not per
 // call). The phase flips when the last block of the grid has read it (the `entered` count;
