@@ -29,7 +29,7 @@ int64_t PhysicalMemoryBytes() {
 }
 
 void FillNormal(Half* out, int64_t n, uint64_t seed, TensorId id) {
-  ref::ParallelFor(n, [&](int64_t begin, int64_t end) {
+  ref::ParallelFor(n, 64, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) out[i] = FloatToHalf(NormalAt(seed, id, i));
   });
 }
@@ -84,7 +84,7 @@ class CpuWorkspace final : public ConfigWorkspace {
     constexpr size_t kFlushBytes = size_t{256} << 20;
     if (flush_.empty()) flush_.resize(kFlushBytes);
     ++flush_round_;
-    ref::ParallelFor(static_cast<int64_t>(flush_.size() / 64), [&](int64_t begin, int64_t end) {
+    ref::ParallelFor(static_cast<int64_t>(flush_.size() / 64), 64, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; ++i) flush_[static_cast<size_t>(i) * 64] = flush_round_;
     });
     return absl::OkStatus();
@@ -198,7 +198,7 @@ class CpuBackend final : public Backend {
     double best = 1e30;
     for (int i = 0; i < 5; ++i) {
       const auto t0 = std::chrono::steady_clock::now();
-      ref::ParallelFor(static_cast<int64_t>(kCopyBytes >> 20), [&](int64_t b, int64_t e) {
+      ref::ParallelFor(static_cast<int64_t>(kCopyBytes >> 20), 1 << 20, [&](int64_t b, int64_t e) {
         std::memcpy(dst.data() + (b << 20), src.data() + (b << 20), (e - b) << 20);
       });
       best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

@@ -22,7 +22,8 @@ void DotTiles(const Kernel& kernel, int64_t m, int64_t n, int64_t row_bytes) {
                      Kernel::kRN * Kernel::kRN;
   constexpr int64_t kMb = 64;
   const int64_t m_blocks = (m + kMb - 1) / kMb, n_blocks = (n + nb - 1) / nb;
-  ParallelTasks(m_blocks * n_blocks, [&](int64_t task) {
+  // A task's work: up to kMb x nb dot products of row_bytes each.
+  ParallelTasks(m_blocks * n_blocks, std::min(kMb, m) * std::min(nb, n) * row_bytes, [&](int64_t task) {
     const int64_t i0 = task / n_blocks * kMb, i1 = std::min(i0 + kMb, m);
     const int64_t j0 = task % n_blocks * nb, j1 = std::min(j0 + nb, n);
     for (int64_t i = i0; i < i1; i += Kernel::kRM) {

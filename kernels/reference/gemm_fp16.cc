@@ -79,12 +79,12 @@ std::vector<float> Panel(const Half* x, bool stored_transposed, int64_t rows, in
                          int64_t kp) {
   std::vector<float> out(static_cast<size_t>(rows * kp), 0.0f);
   if (!stored_transposed) {
-    ParallelFor(rows, [&](int64_t b, int64_t e) {
+    ParallelFor(rows, k, [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) HalfsToFloats(x + r * k, out.data() + r * kp, k);
     });
   } else {
     // Transposing read in blocks of 64 columns so both sides stay in cache.
-    ParallelFor(rows, [&](int64_t b, int64_t e) {
+    ParallelFor(rows, k, [&](int64_t b, int64_t e) {
       for (int64_t c0 = 0; c0 < k; c0 += 64) {
         const int64_t c1 = std::min(c0 + 64, k);
         for (int64_t r = b; r < e; ++r)
@@ -113,7 +113,7 @@ std::unique_ptr<float[]> PackTiles(const Half* x, bool row_major, int64_t rows, 
   const int64_t tiles = (rows + width - 1) / width;
   auto out = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(tiles * k * width));
   float* o = out.get();
-  ParallelFor(tiles, [&](int64_t t0, int64_t t1) {
+  ParallelFor(tiles, k * width, [&](int64_t t0, int64_t t1) {
     std::vector<float> row(static_cast<size_t>(row_major ? k : 0));
     for (int64_t t = t0; t < t1; ++t) {
       float* tile = o + t * k * width;

@@ -88,7 +88,7 @@ struct Int8DotKernel {
 
 std::vector<int16_t> Widen(const int8_t* src, int64_t rows, int64_t k, int64_t kp) {
   std::vector<int16_t> out(static_cast<size_t>(rows * kp), 0);
-  ParallelFor(rows, [&](int64_t b, int64_t e) {
+  ParallelFor(rows, k, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r)
       for (int64_t c = 0; c < k; ++c) out[r * kp + c] = src[r * k + c];
   });
@@ -117,7 +117,7 @@ std::unique_ptr<uint8_t[]> PackCodes(const int8_t* src, int64_t rows, int64_t k,
   const int64_t tiles = (rows + width - 1) / width, k4 = (k + 3) / 4;
   auto out = std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(tiles * k4 * width * 4));
   uint8_t* o = out.get();
-  ParallelFor(tiles, [&](int64_t t0, int64_t t1) {
+  ParallelFor(tiles, k4 * width * 4, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       uint8_t* tile = o + t * k4 * width * 4;
       for (int w = 0; w < width; ++w) {

@@ -41,7 +41,8 @@ void OuterTiles(const Kernel& kernel, int64_t m, int64_t n, int64_t k, int64_t k
   const int64_t chunk = std::clamp<int64_t>((512 << 10) / (kMR * depth * bytes_per_k), 1, 64);
   const int64_t chunks = (tiles + chunk - 1) / chunk, groups = (panels + kGroup - 1) / kGroup;
   const int64_t ld_acc = kGroup * kNR;
-  ParallelTasks(chunks * groups, [&](int64_t task) {
+  // A task's work: up to chunk x kGroup tiles of kMR x kNR outputs over depth k.
+  ParallelTasks(chunks * groups, std::min(chunk * kMR, m) * std::min(kGroup * kNR, n) * k, [&](int64_t task) {
     const int64_t t0 = task % chunks * chunk, t1 = std::min(t0 + chunk, tiles);
     const int64_t p0 = task / chunks * kGroup, p1 = std::min(p0 + kGroup, panels);
     std::unique_ptr<Acc[]> acc;

@@ -23,13 +23,13 @@ inline float AbsMax(const Half* v, int64_t n, int64_t stride) {
 void QuantizeTensor(const Half* w, int64_t rows, int64_t cols, bool transpose, int8_t* codes,
                     Half* state) {
   std::vector<float> row_max(static_cast<size_t>(rows));
-  ParallelFor(rows, [&](int64_t b, int64_t e) {
+  ParallelFor(rows, cols, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) row_max[r] = AbsMax(w + r * cols, cols, 1);
   });
   float absmax = 0.0f;
   for (float m : row_max) absmax = std::fmax(absmax, m);
   *state = FloatToHalf(absmax);  // exact: absmax is one of the fp16 inputs
-  ParallelFor(rows, [&](int64_t b, int64_t e) {
+  ParallelFor(rows, cols, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       for (int64_t c = 0; c < cols; ++c) {
         const int8_t q = Code(HalfToFloat(w[r * cols + c]), absmax);
@@ -42,7 +42,7 @@ void QuantizeTensor(const Half* w, int64_t rows, int64_t cols, bool transpose, i
 }  // namespace
 
 void QuantizeRowwise(const Half* x, int64_t rows, int64_t cols, int8_t* codes, Half* state) {
-  ParallelFor(rows, [&](int64_t b, int64_t e) {
+  ParallelFor(rows, cols, [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
       const Half* row = x + r * cols;
       const float absmax = AbsMax(row, cols, 1);
@@ -54,7 +54,7 @@ void QuantizeRowwise(const Half* x, int64_t rows, int64_t cols, int8_t* codes, H
 
 void QuantizeColwiseTranspose(const Half* w, int64_t rows, int64_t cols, int8_t* codes_t,
                               Half* state) {
-  ParallelFor(cols, [&](int64_t b, int64_t e) {
+  ParallelFor(cols, rows, [&](int64_t b, int64_t e) {
     for (int64_t c = b; c < e; ++c) {
       const float absmax = AbsMax(w + c, rows, cols);
       state[c] = FloatToHalf(absmax);

@@ -29,7 +29,7 @@ float FromBits(uint32_t bits) {
 TEST(DequantScale, EverySignificandMatchesIeeeDivision) {
   std::atomic<int64_t> mismatches{0};
   for (const int exponent : {-48, -20, -1, 0, 1, 20, 31, 32}) {
-    ref::ParallelFor(int64_t{1} << 23, [&](int64_t begin, int64_t end) {
+    ref::ParallelFor(int64_t{1} << 23, 64, [&](int64_t begin, int64_t end) {
       int64_t bad = 0;
       for (int64_t m = begin; m < end; ++m) {
         const float x = std::ldexp(FromBits(0x3F800000u | static_cast<uint32_t>(m)), exponent);
@@ -38,7 +38,7 @@ TEST(DequantScale, EverySignificandMatchesIeeeDivision) {
         if (got != want && ++bad <= 3) std::printf("x=%a: got %a want %a\n", x, got, want);
       }
       mismatches += bad;
-    }, 1 << 16);
+    });
   }
   EXPECT_EQ(mismatches.load(), 0);
 }
@@ -47,7 +47,7 @@ TEST(DequantScale, EveryProductOfTwoFp16ScalesMatches) {
   // States are absmax values: non-negative fp16. Every pair, strided over sa to stay quick
   // (every sb against 1 in 7 sa values, plus sa at both ends of the range).
   std::atomic<int64_t> mismatches{0}, checked{0};
-  ref::ParallelFor(0x7C00, [&](int64_t begin, int64_t end) {
+  ref::ParallelFor(0x7C00, ref::kThreadWork, [&](int64_t begin, int64_t end) {
     int64_t bad = 0, n = 0;
     for (int64_t ha = begin; ha < end; ++ha) {
       if (ha % 7 != 0 && ha > 16 && ha < 0x7BF0) continue;
@@ -61,7 +61,7 @@ TEST(DequantScale, EveryProductOfTwoFp16ScalesMatches) {
     }
     mismatches += bad;
     checked += n;
-  }, 256);
+  });
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_GT(checked.load(), int64_t{140'000'000});
 }

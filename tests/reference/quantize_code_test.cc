@@ -22,7 +22,7 @@ int8_t CodeByDivision(float v, float absmax) {
 TEST(QuantizeCode, ExhaustiveCodeMatchesIeeeDivision) {
   // Positive v only: both formulas are odd in v (round half to even is symmetric).
   std::atomic<int64_t> checked{0}, mismatches{0};
-  ref::ParallelFor(0x7C00, [&](int64_t begin, int64_t end) {
+  ref::ParallelFor(0x7C00, ref::kThreadWork, [&](int64_t begin, int64_t end) {
     int64_t local_checked = 0, local_bad = 0;
     for (int64_t hd = begin; hd < end; ++hd) {
       const float absmax = HalfToFloat(Half{static_cast<uint16_t>(hd)});
@@ -40,7 +40,7 @@ TEST(QuantizeCode, ExhaustiveCodeMatchesIeeeDivision) {
     }
     checked += local_checked;
     mismatches += local_bad;
-  }, 256);
+  });
   EXPECT_EQ(mismatches.load(), 0);
   EXPECT_EQ(checked.load(), int64_t{0x7C00} * 0x7C01 / 2);  // every pair, zero absmax included
 }
