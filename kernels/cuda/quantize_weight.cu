@@ -11,7 +11,7 @@
 // in L2, with eviction priorities and a one-pass L2 prefetch that keep those bytes there).
 // Each thread holds 4 consecutive rows x 8 columns, so the transposed codes come out as
 // 4-byte words (4 rows of one column) packed in registers; passes from shared memory gather
-// them in a tile that leaves in 16-byte stores (TransposeTile).
+// them in a tile per group of warps that leaves in 16-byte stores (GroupTile).
 #include <algorithm>
 #include <atomic>
 
@@ -138,24 +138,51 @@ struct Params {
   int passes_per_item;  // chunk_rows / the pass's rows
 };
 
-// Pass 2 of the transposing modes, for passes that come from shared memory: a pass's codes
-// go through its cache slot (free once every thread holds its vectors) as a tile of kStrip
-// rows (columns of w) x kRows bytes, and leave in 16-byte stores along codes_t's rows (64-
-// column strips: two whole 128-byte lines per row) instead of one 4-byte store per 4 rows
-// (H200, s14 quantize_bench --unstaged A/B: without the tile global_T takes 6.71 -> 7.09 us at
-// 8 MB and colwise_T 9.64 -> 10.82 at 12.5 MB, though the tile is a third of pass 2's instructions).
+// Pass 2 of the transposing modes, for passes that come from shared memory, gathers a pass's
+// codes in a tile that leaves in 16-byte stores along codes_t's rows instead of one 4-byte
+// store per 4 rows (H200, s14: without a tile global_T took 6.71 -> 7.09 us at 8 MB, colwise_T
+// 9.64 -> 10.82 at 12.5 MB). Two forms: GroupTile below (sm_90a), and this one for the
+// portable build (sm_80, where the group tile spills 8-16 bytes): the block's pass as one
+// tile of kStrip rows (columns of w) x kRows bytes in the pass's slot. Granule g of tile row c
+// sits at g ^ Swizzle(c): the four column groups of a warp's word stores fall in distinct
+// banks, and a row's 16-byte reads stay conflict-free.
 template <int kStrip>
-struct TransposeTile {
+struct BlockTile {
   static constexpr int kRows = PassShape<kStrip>::kRows;
   static constexpr int kWords = kRows / 4;      // per tile row
   static constexpr int kGranules = kRows / 16;  // 16-byte granules per tile row
   static_assert(kStrip * kRows <= kQuad * kThreads * 16, "a tile fits in a cache slot");
-  // Granule g of tile row c sits at g ^ Swizzle(c): the four column groups of a warp's word
-  // stores fall in distinct banks, and a row's 16-byte reads stay conflict-free.
   __device__ static int Swizzle(int c) { return (2 * (c >> 3)) & (kGranules - 1); }
   // The word of rows 4 quad .. 4 quad + 3 of column c.
   __device__ static int Word(int c, int quad) { return c * kWords + (((quad >> 2) ^ Swizzle(c)) << 2) + (quad & 3); }
   __device__ static int Granule(int c, int g) { return c * kWords + ((g ^ Swizzle(c)) << 2); }
+};
+
+// The codes of the kWarps warps stacked over the same 32 columns gather in a tile of 32
+// columns x 32 kWarps rows (2 kWarps 16-byte granules per column) and leave in runs of 32
+// kWarps bytes per column. A group of warps, not the block: its barriers hold 4 warps, not 16
+// (s15 quantize_bench A/B against the block's tile: global_T 6.45 -> 6.36 us at 8 MB, 9.19 ->
+// 8.87 at 12.5 MB, 96.5 -> 95.0 at 128 MB; colwise_T 6.55 -> 6.49, 9.40 -> 9.26; groups of 1
+// and 2 warps were slower for colwise_T; a 256-column strip has 2 row groups, so 2 there).
+// The tile sits in the group's cache-slot chunks 0 and 1 (512 bytes per warp each; buffers of
+// its own where shared memory had room, one barrier fewer, were no faster, s15). Tile index
+// T = (4 i + v) 2 kWarps + R for column 8 v + i of the 32 and granule R; that granule sits at
+// T ^ Swizzle(T): a warp's word stores (one i, every v and quad) fall in 32 distinct banks,
+// and each lane reads back the granule at its own vector's place (conflict-free).
+template <int kWarps>
+struct GroupTile {
+  static_assert(kWarps == 2 || kWarps == 4);
+  static constexpr int kGroup = kWarps;
+  static constexpr int kLog = kWarps == 2 ? 1 : 2;
+  static constexpr int kGranules = 2 * kWarps;  // per column
+  // Bits 1-2 from the column group v (bits 1 + kLog .. 2 + kLog of T, which it leaves as they are).
+  __device__ static int Swizzle(int t) { return 2 * (((t >> (1 + kLog)) & 3) >> (2 - kLog)); }
+  // Granules from the group's first piece (warp 0's chunk 0) to where word i of a thread
+  // goes, relative to its word 0: compile-time, as T grows by 8 kWarps per i.
+  __device__ static constexpr int Offset(int i, int warps_across) {
+    const int piece = (i * kWarps) >> 2;
+    return 8 * kWarps * (i % (4 / kWarps)) + kThreads * (piece & 1) + 32 * warps_across * (piece >> 1);
+  }
 };
 
 struct Region {
@@ -257,7 +284,7 @@ namespace {
 // Pass 2 of pass j of region g: from cache slot `slot` if that is below cached_passes, else
 // from global memory; the codes stored. (g by value: by reference, the 256-column global_T
 // kernel spilled.)
-template <WeightMode kMode, int kStrip, bool kCompactTile>
+template <WeightMode kMode, int kStrip>
 __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, int j, int slot, Half8* cache,
                                              const Divisor* divisor, int quad, int cv, uint64_t once) {
   using Shape = PassShape<kStrip>;
@@ -302,15 +329,22 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
     }
   } else {
     // Column i of the quad: its 4 rows' codes in one word, stored along codes_t's row,
-    // or into the tile when this whole pass goes through one.
-    using Tile = TransposeTile<kStrip>;
+    // or into the group's tile when this whole pass goes through one.
     auto word_of = [&](int i) {
       const Divisor d = divisor[kColwise ? cv + i : 0];
       return detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
                            detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
     };
-    // The tile's granules out along codes_t's rows.
-    auto store_tile = [&](const uint32_t* tile) {
+    const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
+                        g.c0 + kStrip <= p.cols;  // uniform over the block
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
+    if (staged) {
+      using Tile = BlockTile<kStrip>;
+      uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
+      __syncthreads();  // every thread holds its vectors: the slot is free
+#pragma unroll
+      for (int i = 0; i < 8; ++i) tile[Tile::Word(cv + i, quad)] = word_of(i);
+      __syncthreads();
       const int64_t r0 = g.r0 + j * Shape::kRows;
 #pragma unroll 1  // unrolled, the 256-column colwise kernel spills
       for (int e = t; e < kStrip * Tile::kGranules; e += kThreads) {
@@ -318,47 +352,44 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
         const uint4 bits = *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi));
         detail::Store16(p.codes + (g.c0 + c) * p.rows + r0 + gi * 16, bits, once);
       }
-    };
-    const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
-                        g.c0 + kStrip <= p.cols;  // uniform over the block
-    if (staged && kCompactTile) {
-      // The addresses spelled out from what is known at compile time: pass 2 is issue-bound
-      // and the general forms below were ~60 of the ~310 instructions of this path (s14
-      // A/B, H200: global_T 6.70 -> 6.46 us at 8 MB, 9.65 -> 9.18 at 12.5 MB, colwise_T
-      // 6.66 -> 6.56 and 9.63 -> 9.40). Not in the dynamic kernel: there the same change
-      // took global_T at 128 MB 96.7 -> 100.2 us.
-      uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
-      __syncthreads();  // every thread holds its vectors: the slot is free
-      // cv is a multiple of 8, so columns cv .. cv + 7 share a swizzle: one address, whole
-      // tile rows apart.
-      uint32_t* words = tile + Tile::Word(cv, quad);
-#pragma unroll
-      for (int i = 0; i < 8; ++i) words[i * Tile::kWords] = word_of(i);
-      __syncthreads();
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-      // A tile has 2 kThreads granules: thread t stores granule t % kGranules of tile rows
-      // t / kGranules and kThreads / kGranules further. (t through an opaque move: hoisted
-      // out of the pass loops, these addresses pushed the 128- and 256-column kernels into
-      // spills. The portable build keeps the loop: this form spills there.)
-      static_assert(kStrip * Tile::kGranules == 2 * kThreads);
-      constexpr int kRowsApart = kThreads / Tile::kGranules;
+    } else
+#else
+    if (staged) {
+      using Group = GroupTile<(Shape::kRowGroups < 4 ? Shape::kRowGroups : 4)>;
+      constexpr int kAcross = Shape::kWarpsAcross;
+      static_assert(Shape::kRowGroups % Group::kGroup == 0);
+      // t through an opaque move: hoisted out of the pass loops, addresses derived from it
+      // pushed the 128- and 256-column kernels into spills (s14).
       int tt;
       asm volatile("mov.u32 %0, %1;" : "=r"(tt) : "r"(t));
-      const int c = tt / Tile::kGranules, gi = tt % Tile::kGranules;
-      int8_t* out = p.codes + (g.c0 + c) * p.rows + g.r0 + j * Shape::kRows + gi * 16;
-      detail::Store16(out, *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi)), once);
-      detail::Store16(out + kRowsApart * p.rows, *reinterpret_cast<const uint4*>(tile + Tile::Granule(c + kRowsApart, gi)), once);
-#else
-      store_tile(tile);
-#endif
-    } else if (staged) {
-      uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
-      __syncthreads();  // every thread holds its vectors: the slot is free
+      const int lane = tt & 31, warp = tt >> 5;
+      const int q = quad & 7, vg = (cv >> 3) & 3;  // this thread's quad and vector in its warp
+      const int row_group = warp / kAcross, across = warp % kAcross;
+      const int m = row_group % Group::kGroup, group = row_group / Group::kGroup;
+      Half8* tile = cache + slot * kQuad * kThreads;
+      auto sync_group = [&] {  // a named barrier per group (0 is __syncthreads')
+        asm volatile("bar.sync %0, %1;" ::"r"(1 + group * kAcross + across), "n"(32 * Group::kGroup) : "memory");
+      };
+      sync_group();  // the group's vectors are in registers: chunks 0 and 1 of its warps are free
+      const int tw = Group::kGranules * vg + 2 * m + (q >> 2);  // T of word 0
+      uint32_t* words = reinterpret_cast<uint32_t*>(tile + 32 * (warp - m * kAcross) + (tw ^ Group::Swizzle(tw))) + (q & 3);
 #pragma unroll
-      for (int i = 0; i < 8; ++i) tile[Tile::Word(cv + i, quad)] = word_of(i);
-      __syncthreads();
-      store_tile(tile);
-    } else {
+      for (int i = 0; i < 8; ++i) words[4 * Group::Offset(i, kAcross)] = word_of(i);
+      sync_group();
+      const int64_t row0 = g.r0 + j * Shape::kRows + 32 * Group::kGroup * group;
+      int8_t* col0 = p.codes + (g.c0 + 32 * across) * p.rows + row0;
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        const int piece_t = 32 * (2 * m + r) + lane;
+        const int tile_t = piece_t ^ Group::Swizzle(piece_t);
+        const int x = tile_t >> (1 + Group::kLog);  // 4 i + v
+        const int c = 8 * (x & 3) + (x >> 2);
+        const int granule = tile_t & (Group::kGranules - 1);
+        detail::Store16(col0 + c * p.rows + 16 * granule, *reinterpret_cast<const uint4*>(tile + r * kThreads + tt), once);
+      }
+    } else
+#endif
+    {
 #pragma unroll
       for (int i = 0; i < 8; ++i) {
         const uint32_t word = word_of(i);
@@ -593,7 +624,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       if (pooled && t == 0) next = units - 1 - take(1);
       const Region g = RegionOf<kStrip>(p, u % items);
       if (u < units && u / items < g.passes) {
-        QuantizePass<kMode, kStrip, false>(p, g, u / items, from_slot, cache, divisor, quad, cv, once);
+        QuantizePass<kMode, kStrip>(p, g, u / items, from_slot, cache, divisor, quad, cv, once);
       }
       if (pooled) u = broadcast(next);
     }
@@ -619,7 +650,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       --slot;
       // The next pass, unless it comes from shared memory (the slots below cached_passes).
       if (p.steer_l2 && j >= 1 && slot - 1 >= p.cached_passes) PrefetchPass<kStrip>(p, g, j - 1);
-      QuantizePass<kMode, kStrip, true>(p, g, j, slot, cache, divisor, quad, cv, once);
+      QuantizePass<kMode, kStrip>(p, g, j, slot, cache, divisor, quad, cv, once);
     }
   }
   WQ_MARK(4);
@@ -713,7 +744,9 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   using Shape = PassShape<kStrip>;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   auto kernel = QuantizeWeightKernel<kMode, kStrip>;
+  static std::atomic<int> checked_grid_dynamic{0};
   std::atomic<int>* checked_grid_of_kernel = &checked_grid;
+  bool dynamic = false;
   absl::StatusOr<Decomposition> d = Decompose(rows, cols, kStrip, Shape::kRows, max_grid);
   if (!d.ok()) return d.status();
   Params p{};
@@ -743,16 +776,15 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
   if constexpr (kMode != WeightMode::kColwiseTranspose && kStrip == 64) {
     // Passes left over after every block's cached ones, w too large for L2: the dynamic kernel.
     static const int dynamic_max_grid = MaxGrid(QuantizeWeightKernel<kMode, kStrip, true>);
-    static std::atomic<int> checked_grid_dynamic{0};
     const int64_t units = d->items * p.passes_per_item;
     if (!p.steer_l2 && units > int64_t{p.cached_passes} * d->grid && units < (int64_t{1} << 30) && d->grid <= dynamic_max_grid) {
       kernel = QuantizeWeightKernel<kMode, kStrip, true>;
       checked_grid_of_kernel = &checked_grid_dynamic;
+      dynamic = true;
     }
   }
   const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
   if (variant != nullptr) {
-    const bool dynamic = checked_grid_of_kernel != &checked_grid;
     *variant = absl::StrCat(ModeName(kMode), "_s", kStrip, dynamic ? "_dynamic" : "");
   }
 

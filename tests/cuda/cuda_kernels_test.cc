@@ -197,6 +197,59 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ColwiseCluster,
                            return "Rows" + std::to_string(info.param.rows) + "Cols" + std::to_string(info.param.cols);
                          });
 
+// The transposing modes with and without their tile (the group tile, GroupTile; unstaged:
+// 4-byte words) in every strip width: one and several passes per block from shared memory
+// (4096 x 1024, 5120 x 1280), passes from L2 (8192 x 2048), rows not a multiple of 16
+// (unstaged whatever is asked), a ragged last strip and chunk (4112 x 1000), and the dynamic
+// kernel (16384 x 4096, 64-column strips).
+class TransposeStagingForms : public ::testing::TestWithParam<Shape> {};
+
+TEST_P(TransposeStagingForms, BitExact) {
+  REQUIRE_GPU();
+  const auto [rows, cols] = GetParam();
+  std::vector<Half> w = RandomHalves(rows * cols, rows * 5 + cols);
+  w[(rows - 1) * cols + cols - 1] = FloatToHalf(-61000.0f);  // the maximum in the last pass
+  Device<Half> dw(w);
+  std::vector<int8_t> want_colwise(rows * cols), want_global(rows * cols);
+  std::vector<Half> want_colwise_state(cols);
+  Half want_global_state;
+  ref::QuantizeColwiseTranspose(w.data(), rows, cols, want_colwise.data(), want_colwise_state.data());
+  ref::QuantizeGlobalTranspose(w.data(), rows, cols, want_global.data(), &want_global_state);
+  void* scratch = nullptr;
+  ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)), cudaSuccess);
+  ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok());
+  for (const int strip : {64, 128, 256})
+  for (const bool unstaged : {false, true}) {
+    SCOPED_TRACE("strip " + std::to_string(strip) + (unstaged ? " unstaged" : ""));
+    cuda::OverrideWeightQuantizerForBench(strip, -1);
+    cuda::OverrideWeightQuantizerStagingForBench(unstaged);
+    Device<int8_t> codes(rows * cols);
+    Device<Half> state(cols);
+    absl::Status s = cuda::QuantizeColwiseTranspose(H(dw), rows, cols, codes.p, H(state), scratch, nullptr);
+    ASSERT_TRUE(s.ok()) << s;
+    ASSERT_EQ(codes.Get(), want_colwise) << "colwise";
+    const auto got_state = state.Get();
+    for (int64_t c = 0; c < cols; ++c) ASSERT_EQ(got_state[c].bits, want_colwise_state[c].bits) << c;
+    Device<int8_t> codes_t(rows * cols);
+    s = cuda::QuantizeGlobalTranspose(H(dw), rows, cols, codes_t.p, H(state), scratch, nullptr);
+    ASSERT_TRUE(s.ok()) << s;
+    ASSERT_EQ(codes_t.Get(), want_global) << "global";
+    EXPECT_EQ(state.Get()[0].bits, want_global_state.bits);
+  }
+  cuda::OverrideWeightQuantizerStagingForBench(false);
+  cuda::OverrideWeightQuantizerForBench(0, -1);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  cudaFree(scratch);
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, TransposeStagingForms,
+                         ::testing::Values(Shape{4096, 1024}, Shape{1024, 4096}, Shape{5120, 1280}, Shape{8192, 2048},
+                                           Shape{1000, 1024}, Shape{4112, 1000}, Shape{16384, 4096}),
+                         [](const auto& info) {  // "Small": in the sanitizers' runs (bench/run_device.sh)
+                           return std::string(info.param.rows * info.param.cols <= (1 << 23) ? "Small" : "Large") +
+                                  std::to_string(info.param.rows) + "x" + std::to_string(info.param.cols);
+                         });
+
 // One scratch through many calls of every mode and launch kind, alternating a tensor with a
 // large absmax and one with a small one: a maximum left over from an earlier call (the
 // scratch's double buffer, kernels/cuda/quantize_weight.cu) would change the codes.
