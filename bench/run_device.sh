@@ -17,6 +17,10 @@
 #   gemm_ab   int8 GEMM variants A/B on sustained timing: bench/int8_gemm_bench --sweep once per
 #             variant (GEMM_AB, the first is the base) in GEMM_AB_PASSES (default 2) alternating
 #             passes, one process each, summarized by bench/gemm_ab.py ($OUT/gemm_ab.txt)
+#   quantize_ab  the quantizers A/B: bench/quantize_bench once per arm (QUANTIZE_AB, the first
+#             is the base: "-" the bundle's binary as it is, "--flag" the bundle's with that
+#             flag, a path another build's quantize_bench) in QUANTIZE_AB_PASSES (default 3)
+#             alternating passes, summarized by bench/quantize_ab.py ($OUT/quantize_ab.txt)
 #   bnb       bench/bnb_baselines.py: bitsandbytes' Triton kernels on the same shapes, same
 #             card and session (BNB_ARGS narrows the sweep; BNB_TIMEOUT seconds caps the step,
 #             lines already written stay); needs .anchor/bnb from bench/fetch_bnb.sh, carried
@@ -145,6 +149,21 @@ PY
       done >"$LOGS/gemm_ab_raw.txt" 2>&1
       { python3 bench/gemm_ab.py "$LOGS/gemm_ab_raw.txt" && echo && cat "$LOGS/gemm_ab_raw.txt"; } >"$OUT/gemm_ab.txt" || status=1
       grep -A99 '^K ' "$OUT/gemm_ab.txt" | grep -v '^ *[0-9]' | head -40
+      ;;
+    quantize_ab)
+      [ -n "${QUANTIZE_AB:-}" ] || { echo "quantize_ab: set QUANTIZE_AB to the arms (the first is the base)" >&2; status=2; continue; }
+      for pass in $(seq "${QUANTIZE_AB_PASSES:-3}"); do
+        for arm in $QUANTIZE_AB; do
+          echo "== pass $pass $arm"
+          case $arm in
+            -) timeout 300 "$BUNDLE/bin/quantize_bench" ;;
+            --*) timeout 300 "$BUNDLE/bin/quantize_bench" "$arm" ;;
+            *) timeout 300 "$arm" ;;
+          esac || status=1
+        done
+      done >"$LOGS/quantize_ab_raw.txt" 2>&1
+      { python3 bench/quantize_ab.py "$LOGS/quantize_ab_raw.txt" && echo && cat "$LOGS/quantize_ab_raw.txt"; } >"$OUT/quantize_ab.txt" || status=1
+      sed -n '/^time over the base/,/^$/p' "$OUT/quantize_ab.txt"
       ;;
     bnb)
       limit=${BNB_TIMEOUT:-0}
