@@ -6,11 +6,9 @@
 // per cluster, the tile filled by cp.async or by loads into registers, "_regs";
 // kernels/cuda/quantize_colwise_cluster.cu) beside the region kernel. Not a test.
 //
-//   quantize_bench [--warmup N] [--calls N] [--variants] [--cluster-variants] [--unstaged]
-//                  [--half-posts] [dim ...]
+//   quantize_bench [--warmup N] [--calls N] [--variants] [--cluster-variants] [--unstaged] [dim ...]
 //   (dims of the sweep: 1024 ... 4096; fewer calls make it quick to profile under ncu; --unstaged:
-//   the transposing modes' codes without the shared-memory tile; --half-posts: colwise maxima
-//   posted as halves, 8 per reduction; each for an A/B, kernels/cuda/quantize_weight_tuning.h)
+//   the transposing modes' codes without the shared-memory tile, for an A/B)
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -111,8 +109,6 @@ int main(int argc, char** argv) {
       cluster_variants = true;
     } else if (arg == "--unstaged") {
       cuda::OverrideWeightQuantizerStagingForBench(true);
-    } else if (arg == "--half-posts") {
-      cuda::OverrideColwiseHalfPostsForBench(true);
     } else {
       dims.push_back(std::atoll(argv[i]));
     }

@@ -8,9 +8,9 @@
 // pass 1's loads, its reduction and post, the wait for the posts, pass 2; and the SM clock
 // they imply. Not a test.
 //
-//   quantize_timeline [--strip 64|256] [--launch 0..3] [--half-posts] [rows cols ...]
+//   quantize_timeline [--strip 64|256] [--launch 0..3] [rows cols ...]
 //   (default: the sweep's w shapes 4096 x 1024 ... 16384 x 4096; --strip and --launch as in
-//   kernels/cuda/quantize_weight_tuning.h; --half-posts as in quantize_bench)
+//   kernels/cuda/quantize_weight_tuning.h)
 #define SWITCHBACK_WQ_TIMELINE
 #include "kernels/cuda/quantize_weight.cu"  // this target compiles the kernel itself, stamped
 
@@ -34,14 +34,9 @@ int main(int argc, char** argv) {
   namespace cuda = switchback::cuda;
   std::vector<std::pair<int64_t, int64_t>> shapes;
   int strip = 0, launch = -1;
-  for (int i = 1; i < argc; i += 2) {
+  for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
-    if (arg == "--half-posts") {
-      cuda::OverrideColwiseHalfPostsForBench(true);
-      --i;  // a flag without a value
-    } else if (i + 1 >= argc) {
-      break;
-    } else if (arg == "--strip") {
+    if (arg == "--strip") {
       strip = std::atoi(argv[i + 1]);
     } else if (arg == "--launch") {
       launch = std::atoi(argv[i + 1]);

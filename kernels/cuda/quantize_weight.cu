@@ -110,21 +110,6 @@ __device__ __forceinline__ unsigned LoadAcquire(const unsigned* p) {
 __device__ __forceinline__ void FoldMax(unsigned* p, float m) {
   asm volatile("red.relaxed.gpu.global.max.u32 [%0], %1;" ::"l"(p), "r"(__float_as_uint(m)) : "memory");
 }
-// Fold 8 non-negative half maxima into the 8 halves at p (16-byte aligned) in one reduction
-// (sm_90); their reader loads one half.
-__device__ __forceinline__ void FoldMax8(void* p, __half2 a, __half2 b, __half2 c, __half2 d) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  asm volatile("red.relaxed.gpu.global.max.noftz.v4.f16x2 [%0], {%1, %2, %3, %4};" ::"l"(p),
-               "r"(*reinterpret_cast<unsigned*>(&a)), "r"(*reinterpret_cast<unsigned*>(&b)),
-               "r"(*reinterpret_cast<unsigned*>(&c)), "r"(*reinterpret_cast<unsigned*>(&d))
-               : "memory");
-#endif
-}
-__device__ __forceinline__ float LoadRelaxedHalf(const void* p) {
-  unsigned short v;
-  asm volatile("ld.relaxed.gpu.global.u16 %0, [%1];" : "=h"(v) : "l"(p) : "memory");
-  return __half2float(__ushort_as_half(v));
-}
 __device__ __forceinline__ void CountIn(unsigned* p) {
   asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(p) : "memory");
 }
@@ -428,23 +413,13 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
 // pass 2, so blocks that read faster do more (128 MB with fixed regions: pass 1 ended 42-61
 // us after entry on different blocks). A template instance of its own: the same loops in
 // one kernel with the region walk slowed the smaller sizes or spilled (docs/BENCHMARKS.md).
-// kHalfPosts (colwise, sm_90; quantize_bench --half-posts, not measured yet): a strip's column
-// maxima posted as halves (the strip's first kStrip / 2 words), 8 per vector reduction,
-// instead of one 32-bit word per column. Every chunk's block of a strip posts 64 maxima; if
-// those reductions queue in L2 (16 chunks x 64 per strip at 4096 x 1024), 8x fewer would
-// shorten colwise_T's wait, where it loses to global (docs/BENCHMARKS.md, fifteenth session).
-template <WeightMode kMode, int kStrip, bool kDynamic = false, bool kHalfPosts = false>
+template <WeightMode kMode, int kStrip, bool kDynamic = false>
 __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   static_assert(!kDynamic || (kMode != WeightMode::kColwiseTranspose && kStrip == 64));
   using Shape = PassShape<kStrip>;
   WaitForPreviousGrid();
   WQ_MARK(0);
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  constexpr bool kHalfPostsOn = kHalfPosts;
-#else
-  constexpr bool kHalfPostsOn = false;  // the vector reduction is sm_90's
-#endif
   extern __shared__ Half8 cache[];  // [cached_passes][kQuad][kThreads]
   __shared__ __half2 colred[Shape::kRowGroups][kStrip / 2];
   __shared__ Divisor divisor[kStrip];
@@ -556,27 +531,13 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         if (quad % 8 == 0) colred[warp / Shape::kWarpsAcross][cv / 2 + i] = o;
       }
       __syncthreads();
-      if constexpr (kHalfPostsOn) {
-        // Columns past w's last hold 0 here (LoadVec's zeros): posted as they are.
-        if (t < kStrip / 8) {
-          __half2 o[4];
-#pragma unroll
-          for (int i = 0; i < 4; ++i) {
-            o[i] = colred[0][4 * t + i];
-            for (int w = 1; w < Shape::kRowGroups; ++w) o[i] = Max2(o[i], colred[w][4 * t + i]);
-          }
-          unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
-          FoldMax8(reinterpret_cast<__half*>(strip) + 8 * t, o[0], o[1], o[2], o[3]);
-        }
-      } else {
-        if (t < kStrip / 2) {
-          __half2 o = colred[0][t];
-          for (int w = 1; w < Shape::kRowGroups; ++w) o = Max2(o, colred[w][t]);
-          const int64_t c = g.c0 + 2 * t;
-          unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
-          if (c < p.cols) FoldMax(strip + 2 * t, __low2float(o));
-          if (c + 1 < p.cols) FoldMax(strip + 2 * t + 1, __high2float(o));
-        }
+      if (t < kStrip / 2) {
+        __half2 o = colred[0][t];
+        for (int w = 1; w < Shape::kRowGroups; ++w) o = Max2(o, colred[w][t]);
+        const int64_t c = g.c0 + 2 * t;
+        unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
+        if (c < p.cols) FoldMax(strip + 2 * t, __low2float(o));
+        if (c + 1 < p.cols) FoldMax(strip + 2 * t + 1, __high2float(o));
       }
       __syncthreads();
       if (t == 0) CountIn(posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip) + kStrip);
@@ -678,12 +639,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         const unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
         WaitForCount(strip + kStrip, static_cast<unsigned>(p.chunks));
         const int64_t c = g.c0 + t;
-        float m;
-        if constexpr (kHalfPostsOn) {
-          m = c < p.cols ? LoadRelaxedHalf(reinterpret_cast<const __half*>(strip) + t) : 0.0f;
-        } else {
-          m = c < p.cols ? __uint_as_float(LoadRelaxed(strip + t)) : 0.0f;
-        }
+        const float m = c < p.cols ? __uint_as_float(LoadRelaxed(strip + t)) : 0.0f;
         if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
         divisor[t] = detail::MakeDivisor(m);
       }
@@ -703,7 +659,6 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
 std::atomic<int> g_strip_override{0};
 std::atomic<int> g_launch_override{-1};
 std::atomic<bool> g_unstaged_override{false};
-std::atomic<bool> g_half_posts_override{false};
 
 // Co-resident blocks of a kernel with the largest cache, computed once per kernel (the
 // process owns one device); 0 if it cannot be had.
@@ -828,15 +783,6 @@ absl::Status Launch(const __half* w, int64_t rows, int64_t cols, int8_t* codes, 
       dynamic = true;
     }
   }
-  if constexpr (kMode == WeightMode::kColwiseTranspose) {
-    if (g_half_posts_override.load(std::memory_order_relaxed)) {
-      static const int max_grid = MaxGrid(QuantizeWeightKernel<kMode, kStrip, false, true>);
-      if (d->grid > max_grid) return absl::InternalError("weight quantizer: the half-posts kernel holds fewer blocks");
-      static std::atomic<int> checked_grid_half{0};
-      kernel = QuantizeWeightKernel<kMode, kStrip, false, true>;
-      checked_grid_of_kernel = &checked_grid_half;
-    }
-  }
   const size_t smem = static_cast<size_t>(p.cached_passes) * kQuad * kThreads * sizeof(Half8);
   if (variant != nullptr) {
     *variant = absl::StrCat(ModeName(kMode), "_s", kStrip, dynamic ? "_dynamic" : "");
@@ -908,10 +854,6 @@ absl::Status Run(const __half* w, int64_t rows, int64_t cols, int8_t* codes, __h
 void OverrideWeightQuantizerForBench(int strip_columns, int launch) {
   g_strip_override.store(strip_columns, std::memory_order_relaxed);
   g_launch_override.store(launch, std::memory_order_relaxed);
-}
-
-void OverrideColwiseHalfPostsForBench(bool half_posts) {
-  g_half_posts_override.store(half_posts, std::memory_order_relaxed);
 }
 
 void OverrideWeightQuantizerStagingForBench(bool unstaged) {

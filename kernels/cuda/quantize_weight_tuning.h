@@ -19,10 +19,6 @@ void OverrideWeightQuantizerForBench(int strip_columns, int launch);
 // instead of gathering a pass's codes in a shared-memory tile that leaves in 16-byte stores
 // (TransposeTile). Process-wide; not for concurrent use.
 void OverrideWeightQuantizerStagingForBench(bool unstaged);
-// half_posts: the colwise region kernel posts a strip's column maxima as halves, 8 per vector
-// reduction (sm_90), instead of one 32-bit word per column; an A/B not yet run
-// (quantize_weight.cu, kHalfPosts). Process-wide; not for concurrent use.
-void OverrideColwiseHalfPostsForBench(bool half_posts);
 
 // The column-wise quantizer's one-pass cluster kernel (kernels/cuda/quantize_colwise_cluster.cu):
 // strip_columns 32 or 64 and cluster_blocks 1-16 force a plan (0: chosen by shape);

@@ -198,8 +198,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ColwiseCluster,
                          });
 
 // The transposing modes with and without their tile (the group tile, GroupTile; unstaged:
-// 4-byte words), and colwise with its maxima posted as halves (the bench's --half-posts), in
-// every strip width: one and several passes per block from shared memory
+// 4-byte words) in every strip width: one and several passes per block from shared memory
 // (4096 x 1024, 5120 x 1280), passes from L2 (8192 x 2048), rows not a multiple of 16
 // (unstaged whatever is asked), a ragged last strip and chunk (4112 x 1000), and the dynamic
 // kernel (16384 x 4096, 64-column strips).
@@ -220,12 +219,10 @@ TEST_P(TransposeStagingForms, BitExact) {
   ASSERT_EQ(cudaMalloc(&scratch, cuda::QuantizeScratchBytes(rows, cols)), cudaSuccess);
   ASSERT_TRUE(cuda::ClearQuantizeScratch(scratch, rows, cols, nullptr).ok());
   for (const int strip : {64, 128, 256})
-  for (const int form : {0, 1, 2}) {  // the library's, unstaged, colwise maxima posted as halves
-    const bool unstaged = form == 1;
-    SCOPED_TRACE("strip " + std::to_string(strip) + (unstaged ? " unstaged" : "") + (form == 2 ? " half posts" : ""));
+  for (const bool unstaged : {false, true}) {
+    SCOPED_TRACE("strip " + std::to_string(strip) + (unstaged ? " unstaged" : ""));
     cuda::OverrideWeightQuantizerForBench(strip, -1);
     cuda::OverrideWeightQuantizerStagingForBench(unstaged);
-    cuda::OverrideColwiseHalfPostsForBench(form == 2);
     Device<int8_t> codes(rows * cols);
     Device<Half> state(cols);
     absl::Status s = cuda::QuantizeColwiseTranspose(H(dw), rows, cols, codes.p, H(state), scratch, nullptr);
@@ -240,7 +237,6 @@ TEST_P(TransposeStagingForms, BitExact) {
     EXPECT_EQ(state.Get()[0].bits, want_global_state.bits);
   }
   cuda::OverrideWeightQuantizerStagingForBench(false);
-  cuda::OverrideColwiseHalfPostsForBench(false);
   cuda::OverrideWeightQuantizerForBench(0, -1);
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   cudaFree(scratch);
