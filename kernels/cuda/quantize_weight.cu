@@ -185,44 +185,6 @@ struct GroupTile {
   }
 };
 
-// A thread's fixed places in its group's tile, worked out once per block while it waits for
-// the posts (as first_region below), not in every pass: pass 2 is issue-bound, and this
-// index arithmetic (swizzles, the column and granule each lane stores) was ~60 of the
-// ~390 instructions a global_T warp issued there at 8 MB against global's ~290 (s16 ncu).
-// word: bits 0-15 the thread's word 0 in the tile (32-bit words), bits 16-23 its group's
-// named barrier; stores: per read-back r (bits 16 r ..), the column within the strip (8 bits)
-// and the row within the pass (8 bits) of the granule that lane stores.
-struct TileLanes {
-  uint32_t word, stores;
-};
-
-template <int kStrip>
-__device__ __forceinline__ TileLanes TileLanesOf(int t, int quad, int cv) {
-  using Shape = PassShape<kStrip>;
-  using Group = GroupTile<(Shape::kRowGroups < 4 ? Shape::kRowGroups : 4)>;
-  constexpr int kAcross = Shape::kWarpsAcross;
-  static_assert(kStrip <= 256 && Shape::kRows <= 256, "a column and a row within the pass fit 8 bits");
-  const int lane = t & 31, warp = t >> 5;
-  const int q = quad & 7, vg = (cv >> 3) & 3;  // this thread's quad and vector in its warp
-  const int row_group = warp / kAcross, across = warp % kAcross;
-  const int m = row_group % Group::kGroup, group = row_group / Group::kGroup;
-  const int tw = Group::kGranules * vg + 2 * m + (q >> 2);  // T of word 0
-  TileLanes lanes;
-  lanes.word = static_cast<uint32_t>(4 * (32 * (warp - m * kAcross) + (tw ^ Group::Swizzle(tw))) + (q & 3)) |
-               static_cast<uint32_t>(1 + group * kAcross + across) << 16;  // a named barrier per group (0 is __syncthreads')
-  lanes.stores = 0;
-#pragma unroll
-  for (int r = 0; r < 2; ++r) {
-    const int piece_t = 32 * (2 * m + r) + lane;
-    const int tile_t = piece_t ^ Group::Swizzle(piece_t);
-    const int x = tile_t >> (1 + Group::kLog);  // 4 i + v
-    const int column = 32 * across + 8 * (x & 3) + (x >> 2);
-    const int row = 32 * Group::kGroup * group + 16 * (tile_t & (Group::kGranules - 1));
-    lanes.stores |= static_cast<uint32_t>(column | row << 8) << (16 * r);
-  }
-  return lanes;
-}
-
 struct Region {
   int64_t r0, r1, c0;
   int passes;
@@ -324,8 +286,7 @@ namespace {
 // kernel spilled.)
 template <WeightMode kMode, int kStrip>
 __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, int j, int slot, Half8* cache,
-                                             const Divisor* divisor, int quad, int cv, uint64_t once,
-                                             TileLanes lanes) {
+                                             const Divisor* divisor, int quad, int cv, uint64_t once) {
   using Shape = PassShape<kStrip>;
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
@@ -397,21 +358,34 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
       using Group = GroupTile<(Shape::kRowGroups < 4 ? Shape::kRowGroups : 4)>;
       constexpr int kAcross = Shape::kWarpsAcross;
       static_assert(Shape::kRowGroups % Group::kGroup == 0);
+      // t through an opaque move: hoisted out of the pass loops, addresses derived from it
+      // pushed the 128- and 256-column kernels into spills (s14).
+      int tt;
+      asm volatile("mov.u32 %0, %1;" : "=r"(tt) : "r"(t));
+      const int lane = tt & 31, warp = tt >> 5;
+      const int q = quad & 7, vg = (cv >> 3) & 3;  // this thread's quad and vector in its warp
+      const int row_group = warp / kAcross, across = warp % kAcross;
+      const int m = row_group % Group::kGroup, group = row_group / Group::kGroup;
       Half8* tile = cache + slot * kQuad * kThreads;
-      auto sync_group = [&] {
-        asm volatile("bar.sync %0, %1;" ::"r"(lanes.word >> 16), "n"(32 * Group::kGroup) : "memory");
+      auto sync_group = [&] {  // a named barrier per group (0 is __syncthreads')
+        asm volatile("bar.sync %0, %1;" ::"r"(1 + group * kAcross + across), "n"(32 * Group::kGroup) : "memory");
       };
       sync_group();  // the group's vectors are in registers: chunks 0 and 1 of its warps are free
-      uint32_t* words = reinterpret_cast<uint32_t*>(tile) + (lanes.word & 0xffffu);
+      const int tw = Group::kGranules * vg + 2 * m + (q >> 2);  // T of word 0
+      uint32_t* words = reinterpret_cast<uint32_t*>(tile + 32 * (warp - m * kAcross) + (tw ^ Group::Swizzle(tw))) + (q & 3);
 #pragma unroll
       for (int i = 0; i < 8; ++i) words[4 * Group::Offset(i, kAcross)] = word_of(i);
       sync_group();
-      const int64_t row0 = g.r0 + j * Shape::kRows;
+      const int64_t row0 = g.r0 + j * Shape::kRows + 32 * Group::kGroup * group;
+      int8_t* col0 = p.codes + (g.c0 + 32 * across) * p.rows + row0;
 #pragma unroll
       for (int r = 0; r < 2; ++r) {
-        const uint32_t at = lanes.stores >> (16 * r);
-        int8_t* out = p.codes + (g.c0 + (at & 0xffu)) * p.rows + row0 + ((at >> 8) & 0xffu);
-        detail::Store16(out, *reinterpret_cast<const uint4*>(tile + r * kThreads + t), once);
+        const int piece_t = 32 * (2 * m + r) + lane;
+        const int tile_t = piece_t ^ Group::Swizzle(piece_t);
+        const int x = tile_t >> (1 + Group::kLog);  // 4 i + v
+        const int c = 8 * (x & 3) + (x >> 2);
+        const int granule = tile_t & (Group::kGranules - 1);
+        detail::Store16(col0 + c * p.rows + 16 * granule, *reinterpret_cast<const uint4*>(tile + r * kThreads + tt), once);
       }
     } else
 #endif
@@ -614,14 +588,6 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     asm volatile("" ::"l"(first_region.r0), "l"(first_region.r1), "l"(first_region.c0), "r"(first_region.passes),
                  "r"(first_region.chunk));
   }
-  // The group tile's places of this thread, likewise (transposing modes, sm_90a).
-  TileLanes lanes{0, 0};
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-  if constexpr (kMode != WeightMode::kGlobal) {
-    lanes = TileLanesOf<kStrip>(t, quad, cv);
-    asm volatile("" : "+r"(lanes.word), "+r"(lanes.stores));
-  }
-#endif
 
   if constexpr (!kColwise) {
     // Thread 0 polls the arrival count until every block has counted in, then reads the max.
@@ -658,7 +624,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       if (pooled && t == 0) next = units - 1 - take(1);
       const Region g = RegionOf<kStrip>(p, u % items);
       if (u < units && u / items < g.passes) {
-        QuantizePass<kMode, kStrip>(p, g, u / items, from_slot, cache, divisor, quad, cv, once, lanes);
+        QuantizePass<kMode, kStrip>(p, g, u / items, from_slot, cache, divisor, quad, cv, once);
       }
       if (pooled) u = broadcast(next);
     }
@@ -684,7 +650,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       --slot;
       // The next pass, unless it comes from shared memory (the slots below cached_passes).
       if (p.steer_l2 && j >= 1 && slot - 1 >= p.cached_passes) PrefetchPass<kStrip>(p, g, j - 1);
-      QuantizePass<kMode, kStrip>(p, g, j, slot, cache, divisor, quad, cv, once, lanes);
+      QuantizePass<kMode, kStrip>(p, g, j, slot, cache, divisor, quad, cv, once);
     }
   }
   WQ_MARK(4);
