@@ -24,6 +24,10 @@
 #   bnb       bench/bnb_baselines.py: bitsandbytes' Triton kernels on the same shapes, same
 #             card and session (BNB_ARGS narrows the sweep; BNB_TIMEOUT seconds caps the step,
 #             lines already written stay); needs .anchor/bnb from bench/fetch_bnb.sh, carried
+#   int8_bnb  bench/int8_interleaved.py: our int8 products and bitsandbytes' Triton ones
+#             alternately, same process and quantized tensors (INT8_BNB_ARGS, e.g.
+#             "--configs 65536x4096x1024,..."; $OUT/int8_vs_bnb.jsonl; needs .anchor/bnb and
+#             the bundle's lib/libswitchback_int8.so)
 #   report    bench/report.py over the sweep and torch results ($OUT/bnb.jsonl as the
 #             anchors when the bnb step wrote one)
 # Results go to $OUT (default ./out); server, client, per-test and sanitizer logs into
@@ -176,6 +180,12 @@ PY
       timeout "$limit" python3 bench/bnb_baselines.py --bnb .anchor/bnb --out "$OUT/bnb.jsonl" \
         ${BNB_ARGS:-} 2>"$LOGS/bnb.log" || status=1
       echo "bnb: $(wc -l <"$OUT/bnb.jsonl") lines; $(tail -n 2 "$LOGS/bnb.log" | tr '\n' ' ')"
+      ;;
+    int8_bnb)
+      # shellcheck disable=SC2086
+      python3 bench/int8_interleaved.py --lib "$BUNDLE/lib/libswitchback_int8.so" --bnb .anchor/bnb \
+        --out "$OUT/int8_vs_bnb.jsonl" ${INT8_BNB_ARGS:-} 2>"$LOGS/int8_bnb.log" || status=1
+      echo "int8_bnb: $(wc -l <"$OUT/int8_vs_bnb.jsonl") lines"; grep '^int8 ' "$LOGS/int8_bnb.log"
       ;;
     report)
       anchors=()

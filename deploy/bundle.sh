@@ -39,12 +39,14 @@ for b in "${bins[@]}"; do
     if ! [[ $name =~ $system_lib ]]; then cp -Ln "$path" "$dest/lib/$name" 2>/dev/null || true; fi
   done
 done
-# Our fp16 runner as a library for bench/fp16_interleaved.py (ctypes), beside its libraries.
-if [ -f "$build/bench/libswitchback_fp16.so" ]; then
-  cp -L "$build/bench/libswitchback_fp16.so" "$dest/lib/"
-  ldd "$build/bench/libswitchback_fp16.so" | awk '/=> \// {print $1, $3}' | while read -r name path; do
+# Our fp16 runner and int8 products as libraries for bench/fp16_interleaved.py and
+# bench/int8_interleaved.py (ctypes), beside their libraries.
+for so in libswitchback_fp16.so libswitchback_int8.so; do
+  [ -f "$build/bench/$so" ] || continue
+  cp -L "$build/bench/$so" "$dest/lib/"
+  ldd "$build/bench/$so" | awk '/=> \// {print $1, $3}' | while read -r name path; do
     if ! [[ $name =~ $system_lib ]]; then cp -Ln "$path" "$dest/lib/$name" 2>/dev/null || true; fi
   done
-fi
+done
 # Tests read fixtures from the source tree; scripts find the bundle root from here.
 echo "bundle: $(ls "$dest/bin" | wc -l) binaries, $(ls "$dest/lib" | wc -l) libraries, $(du -sh "$dest" | cut -f1) in $dest"
