@@ -43,6 +43,16 @@ def load(lib_path):
     return f
 
 
+def autotune_pick(module, kernel):
+    """The configuration Triton's autotuner chose for bitsandbytes' kernel in this process at
+    its last tuned shape (str), or None: the picks can differ between processes, and with
+    them the kernel's time."""
+    try:
+        return str(getattr(sys.modules["bitsandbytes.triton." + module], kernel).best_config)
+    except Exception:  # noqa: BLE001 -- optional: a Triton without the attribute
+        return None
+
+
 def parse_configs(text):
     """"BxDINxDOUT,..." -> {(batch, dim_in, dim_out)}; None for every configuration."""
     if not text:
@@ -118,6 +128,9 @@ def main():
                     raise RuntimeError(error.value.decode())
 
             t_runs, o_runs, pair_ratios = paired_loops(theirs, ours, args.repeat // 2, args.pairs, args.calls)
+            tuned = ("int8_matmul_rowwise_dequantize", "_int8_matmul_rowwise_dequantize") if scalar == 0 else \
+                    ("int8_matmul_mixed_dequantize", "_int8_matmul_mixed_dequantize")
+            line[f"bnb_{name}_config"] = autotune_pick(*tuned)
             ref = theirs().float()
             rel = ((c.float() - ref).abs().max() / ref.pow(2).mean().sqrt().clamp_min(1e-30)).item()
             ratio = statistics.median(pair_ratios)
