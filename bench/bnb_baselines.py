@@ -44,6 +44,18 @@ def load_bnb(path):
     }
 
 
+def quantize_operands(k, x, g, w):
+    """The int8 operands and their states, as bitsandbytes' SwitchBack layers make them:
+    (x8, sx, g8, sg, w8, sw_row, wt8, sw_col, w8g, sw_g, wt8g)."""
+    x8, sx = k["quantize_rowwise"](x)
+    g8, sg = k["quantize_rowwise"](g)
+    w8, sw_row = k["quantize_rowwise"](w)
+    wt8, sw_col = k["quantize_colwise_t"](w)
+    w8g, sw_g = k["quantize_global"](w)
+    wt8g, _ = k["quantize_global_t"](w)
+    return x8, sx, g8, sg, w8, sw_row, wt8, sw_col, w8g, sw_g, wt8g
+
+
 def product_error(out, a8, b8t, sa, sb, rows=64):
     """max |out - ref| / rms(ref) over the first rows, ref = a8 b8t * sa[m] sb[n] / 127^2 in
     float32 (fp32 accumulation; the fp16 output's rounding is ~5e-4 of a value)."""
@@ -69,12 +81,7 @@ def main():
         # Quantized operands, as its SwitchBack layers make them (also compiles and autotunes
         # the quantizers before anything is timed).
         try:
-            x8, sx = k["quantize_rowwise"](x)
-            g8, sg = k["quantize_rowwise"](g)
-            w8, sw_row = k["quantize_rowwise"](w)
-            wt8, sw_col = k["quantize_colwise_t"](w)
-            w8g, sw_g = k["quantize_global"](w)
-            wt8g, _ = k["quantize_global_t"](w)
+            x8, sx, g8, sg, w8, sw_row, wt8, sw_col, w8g, sw_g, wt8g = quantize_operands(k, x, g, w)
         except Exception as e:
             line["error"] = "quantizing the operands: " + error_text(e)
             out.write(json.dumps(line) + "\n")

@@ -8,18 +8,11 @@
 #include <memory>
 #include <string>
 
+#include "bench/capi_text.h"
 #include "kernels/cuda/gemm_fp16.h"
 
-namespace {
-
-void CopyOut(const std::string& s, char* out, int out_len) {
-  if (!out || out_len <= 0) return;
-  const size_t n = std::min(s.size(), static_cast<size_t>(out_len - 1));
-  std::memcpy(out, s.data(), n);
-  out[n] = '\0';
-}
-
-}  // namespace
+using switchback::bench::CopyOut;
+using switchback::bench::Returned;
 
 extern "C" {
 
@@ -48,12 +41,7 @@ int switchback_fp16_gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const 
   absl::Status s = runner->Run(ta ? Transpose::kYes : Transpose::kNo, tb ? Transpose::kYes : Transpose::kNo,
                                m, n, k, static_cast<const __half*>(a), static_cast<const __half*>(b),
                                static_cast<__half*>(c), static_cast<cudaStream_t>(stream), &name);
-  if (!s.ok()) {
-    CopyOut(std::string(s.message()), error, error_len);
-    return -1;
-  }
-  CopyOut(name, variant, variant_len);
-  return 0;
+  return Returned(s, name, variant, variant_len, error, error_len);
 }
 
 }  // extern "C"

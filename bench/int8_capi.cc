@@ -3,23 +3,13 @@
 // process, on the same quantized tensors and stream, alternately: the sweep and the bnb step
 // run minutes or sessions apart, and these products' time follows the clock the card holds
 // under its power cap (docs/BENCHMARKS.md). Not part of the server.
-#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <string>
 
+#include "bench/capi_text.h"
 #include "kernels/cuda/switchback_kernels.h"
 
-namespace {
-
-void CopyOut(const std::string& s, char* out, int out_len) {
-  if (!out || out_len <= 0) return;
-  const size_t n = std::min(s.size(), static_cast<size_t>(out_len - 1));
-  std::memcpy(out, s.data(), n);
-  out[n] = '\0';
-}
-
-}  // namespace
+using switchback::bench::Returned;
 
 extern "C" {
 
@@ -34,12 +24,7 @@ int switchback_int8_matmul(int64_t m, int64_t n, int64_t k, const void* a, const
       static_cast<const int8_t*>(a), static_cast<const int8_t*>(b), m, n, k, static_cast<const __half*>(sa),
       static_cast<const __half*>(sb), sb_is_scalar != 0, static_cast<const __half*>(bias), static_cast<__half*>(out),
       static_cast<cudaStream_t>(stream), &name);
-  if (!s.ok()) {
-    CopyOut(std::string(s.message()), error, error_len);
-    return -1;
-  }
-  CopyOut(name, variant, variant_len);
-  return 0;
+  return Returned(s, name, variant, variant_len, error, error_len);
 }
 
 }  // extern "C"

@@ -27,7 +27,7 @@ import sys
 import torch
 
 from baselines import add_sweep_args, output, sweep
-from bnb_baselines import load_bnb
+from bnb_baselines import load_bnb, quantize_operands
 from fp16_interleaved import paired_loops
 
 PRODUCTS = ("rowwise_fwd", "rowwise_bwd", "global_fwd", "global_bwd")
@@ -101,12 +101,7 @@ def main():
         batch, din, dout = line["batch_size"], line["dim_in"], line["dim_out"]
         if only is not None and (batch, din, dout) not in only:
             continue
-        x8, sx = k["quantize_rowwise"](x)
-        g8, sg = k["quantize_rowwise"](g)
-        w8, sw_row = k["quantize_rowwise"](w)
-        wt8, sw_col = k["quantize_colwise_t"](w)
-        w8g, sw_g = k["quantize_global"](w)
-        wt8g, _ = k["quantize_global_t"](w)
+        x8, sx, g8, sg, w8, sw_row, wt8, sw_col, w8g, sw_g, wt8g = quantize_operands(k, x, g, w)
         half = lambda s: s.to(torch.float16).contiguous()  # maxima of fp16 values: exact
         # name: (theirs, (a [m,k], b [n,k], sa, sb, sb is a scalar)), as bench/bnb_baselines.py wires them
         plans = {
