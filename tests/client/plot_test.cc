@@ -55,8 +55,13 @@ TEST_F(PlotTest, BitsandbytesAndOursSideBySideInEveryFormat) {
 
 TEST_F(PlotTest, CommittedResultsPlot) {
   for (const auto& entry : std::filesystem::directory_iterator(SWITCHBACK_RESULTS_DIR)) {
-    // Result files only (the torch_*.jsonl beside them are PyTorch baselines, not results).
-    if (entry.path().extension() != ".jsonl" || entry.path().stem().string().find("torch") != std::string::npos) continue;
+    // Result files only: the *torch*.jsonl beside them are PyTorch baselines, and the *_vs_*
+    // ones interleaved comparisons (bench/fp16_interleaved.py, bench/int8_interleaved.py).
+    const std::string stem = entry.path().stem().string();
+    if (entry.path().extension() != ".jsonl" || stem.find("torch") != std::string::npos ||
+        stem.find("_vs_") != std::string::npos) {
+      continue;
+    }
     PlotOptions options;
     options.inputs = {entry.path().string(), Anchors("bnb_triton_h100_measured.jsonl")};
     options.output = (dir_ / (entry.path().stem().string() + ".png")).string();
