@@ -4,7 +4,7 @@ Triton numbers and PyTorch's products timed in the same run (bench/torch_baselin
 Standard library only.
 
     python3 bench/report.py OURS.jsonl [OURS2.jsonl ...] [--torch TORCH.jsonl]
-                            [--fp16 FP16.jsonl] [--anchors BNB.jsonl ...]
+                            [--fp16 FP16.jsonl] [--int8 INT8.jsonl] [--anchors BNB.jsonl ...]
 
 Several OURS files: a later file's configurations replace the earlier ones' (a partial
 sweep of a newer build over a full run); the summary then counts the lines from each file.
@@ -13,7 +13,9 @@ sweep of a newer build over a full run); the summary then counts the lines from 
 of the sweep), or by default bitsandbytes' own script on an H100
 (bench/anchors/bnb_triton_h100_measured.jsonl). The summary says which, and on which card
 ours ran. --fp16 takes bench/fp16_interleaved.py's output (ours and torch.matmul
-alternately in one process), the fp16 comparison the bar is judged on when given.
+alternately in one process), the fp16 comparison the bar is judged on when given. --int8
+takes bench/int8_interleaved.py's output (our int8 products and bitsandbytes' alternately in
+one process, on the configurations it timed): a line beside the sweep-against-anchors one.
 """
 import argparse
 import statistics
@@ -59,7 +61,7 @@ def speedup(r, key):
     return None
 
 
-def summary(ours, torch, bnb, fp16_interleaved, sources=()):
+def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=None):
     """One line per bar of issues 3 and 4, computed from the run (docs/BENCHMARKS.md)."""
     def span(v, spec=".2f"):
         return f"{min(v):{spec}}-{max(v):{spec}} (median {statistics.median(v):{spec}})" if v else "-"
@@ -139,6 +141,10 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=()):
         print(f"- SM clock right after those products: {span(clocks, '.0f')} MHz; their TOP/s over the int8 "
               f"peak at that clock (132 SMs x 8192 ops/clock): {span(of_peak)}")
     print(f"- int8 products x bnb Triton: {span(ratios)}; >= 1.25x: {sum(x >= 1.25 for x in ratios)} of {len(ratios)}")
+    if int8_interleaved:
+        pairs = [r[f"ratio_{o}"] for r in int8_interleaved.values() for o in OPS[3:7] if f"ratio_{o}" in r]
+        print(f"- int8 products x bnb Triton, interleaved in one process (--int8, {len(int8_interleaved)} "
+              f"configurations): {span(pairs)}; >= 1.25x: {sum(x >= 1.25 for x in pairs)} of {len(pairs)}")
     print(f"- end to end at dim 4096, batch >= 32768: {span(e2e, '+.1f')} %; >= +30%: "
           f"{sum(x >= 30 for x in e2e)} of {len(e2e)}")
     print(f"- end to end at batch >= 16384: positive {sum(x > 0 for x in pos)} of {len(pos)} totals, "
@@ -150,6 +156,7 @@ def main():
     p.add_argument("ours", nargs="+")
     p.add_argument("--torch")
     p.add_argument("--fp16")
+    p.add_argument("--int8")
     p.add_argument("--anchors", nargs="+", default=["bench/anchors/bnb_triton_h100_measured.jsonl"])
     a = p.parse_args()
     sources = [load(path) for path in a.ours]
@@ -157,7 +164,7 @@ def main():
     torch, bnb, fp16 = load(a.torch), load(*a.anchors), load(a.fp16)
     keys = list(ours)
 
-    summary(ours, torch, bnb, fp16, sources)
+    summary(ours, torch, bnb, fp16, sources, load(a.int8))
 
     print("### End to end (ms; speedup % = 100 (standard - X) / standard)\n")
     print("| batch | dim_in | dim_out | standard | rowwise | global | speedup rowwise | speedup global | bnb rowwise | bnb global |")

@@ -29,7 +29,8 @@
 #             "--configs 65536x4096x1024,..."; $OUT/int8_vs_bnb.jsonl; needs .anchor/bnb and
 #             the bundle's lib/libswitchback_int8.so)
 #   report    bench/report.py over the sweep and torch results ($OUT/bnb.jsonl as the
-#             anchors when the bnb step wrote one)
+#             anchors when the bnb step wrote one, $OUT/int8_vs_bnb.jsonl as --int8 when the
+#             int8_bnb step did)
 # Results go to $OUT (default ./out); server, client, per-test and sanitizer logs into
 # $OUT/logs.tar.gz (the device tool brings back at most 8 files). SANITIZE=0 skips the
 # compute-sanitizer runs of the tests step (about 2 of its minutes). DEADLINE (seconds since
@@ -190,6 +191,7 @@ PY
     report)
       anchors=()
       [ -s "$OUT/bnb.jsonl" ] && anchors=(--anchors "$OUT/bnb.jsonl")
+      [ -s "$OUT/int8_vs_bnb.jsonl" ] && anchors+=(--int8 "$OUT/int8_vs_bnb.jsonl")
       python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" "${anchors[@]}" >"$OUT/report.md" || status=1
       ;;
     *) echo "unknown step $step" >&2; status=2 ;;

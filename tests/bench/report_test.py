@@ -85,6 +85,15 @@ class ReportTest(unittest.TestCase):
         # One file: no provenance line.
         self.assertNotIn("- ours from", self.run_report(full, "--anchors", full))
 
+    def test_interleaved_int8_line_beside_the_anchors_one(self):
+        pairs = self.write("int8.jsonl", [{"batch_size": 8192, "dim_in": 1024, "dim_out": 4096, "ratio_rowwise_fwd": 1.5,
+                                           "ratio_rowwise_bwd": 1.2, "ratio_global_fwd": 1.25, "ratio_global_bwd": 2.0}])
+        text = self.run_report(self.ours(), "--anchors", self.ours(), "--int8", pairs)
+        self.assertIn("int8 products x bnb Triton: 1.00-1.00 (median 1.00); >= 1.25x: 0 of 8", text)
+        self.assertIn("- int8 products x bnb Triton, interleaved in one process (--int8, 1 configurations): "
+                      "1.20-2.00 (median 1.38); >= 1.25x: 3 of 4", text)
+        self.assertNotIn("interleaved in one process (--int8", self.run_report(self.ours(), "--anchors", self.ours()))
+
     def test_default_anchors_are_bitsandbytes_own_h100_run(self):
         text = self.run_report(self.ours(), "--anchors",
                                os.path.join(os.path.dirname(report.__file__), "anchors",
