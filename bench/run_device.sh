@@ -189,10 +189,10 @@ PY
       echo "int8_bnb: $(wc -l <"$OUT/int8_vs_bnb.jsonl") lines"; grep '^int8 ' "$LOGS/int8_bnb.log"
       ;;
     report)
-      anchors=()
-      [ -s "$OUT/bnb.jsonl" ] && anchors=(--anchors "$OUT/bnb.jsonl")
-      [ -s "$OUT/int8_vs_bnb.jsonl" ] && anchors+=(--int8 "$OUT/int8_vs_bnb.jsonl")
-      python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" "${anchors[@]}" >"$OUT/report.md" || status=1
+      extra=()
+      [ -s "$OUT/bnb.jsonl" ] && extra=(--anchors "$OUT/bnb.jsonl")
+      [ -s "$OUT/int8_vs_bnb.jsonl" ] && extra+=(--int8 "$OUT/int8_vs_bnb.jsonl")
+      python3 bench/report.py "$OUT/ours.jsonl" --torch "$OUT/torch.jsonl" "${extra[@]}" >"$OUT/report.md" || status=1
       ;;
     *) echo "unknown step $step" >&2; status=2 ;;
   esac
