@@ -4,7 +4,6 @@
 // the comparison is about. Not part of the server.
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 
