@@ -56,6 +56,17 @@ def quantize_operands(k, x, g, w):
     return x8, sx, g8, sg, w8, sw_row, wt8, sw_col, w8g, sw_g, wt8g
 
 
+def autotune_pick(product):
+    """The configuration Triton's autotuner chose for bitsandbytes' kernel of an int8 product
+    ("rowwise_fwd", ...) at the shape it last ran in this process (str), or None: the picks
+    can differ between processes, and with them the kernel's time."""
+    module = "int8_matmul_rowwise_dequantize" if product.startswith("rowwise") else "int8_matmul_mixed_dequantize"
+    try:
+        return str(getattr(sys.modules["bitsandbytes.triton." + module], "_" + module).best_config)
+    except Exception:  # noqa: BLE001 -- optional: a Triton without the attribute
+        return None
+
+
 def product_error(out, a8, b8t, sa, sb, rows=64):
     """max |out - ref| / rms(ref) over the first rows, ref = a8 b8t * sa[m] sb[n] / 127^2 in
     float32 (fp32 accumulation; the fp16 output's rounding is ~5e-4 of a value)."""
@@ -117,6 +128,8 @@ def main():
                 mean, median, _ = timer(args)(fn, args.repeat)
                 line[name] = mean
                 line[name + "_median"] = median
+                if name in operands:
+                    line[f"bnb_{name}_config"] = autotune_pick(name)
             except Exception as e:  # keep going: one failing kernel is not the run
                 line[name + "_error"] = error_text(e)
         line["check"] = check

@@ -27,7 +27,7 @@ import sys
 import torch
 
 from baselines import add_sweep_args, output, sweep
-from bnb_baselines import load_bnb, quantize_operands
+from bnb_baselines import autotune_pick, load_bnb, quantize_operands
 from fp16_interleaved import paired_loops
 
 PRODUCTS = ("rowwise_fwd", "rowwise_bwd", "global_fwd", "global_bwd")
@@ -41,16 +41,6 @@ def load(lib_path):
     f.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_int64] + [ctypes.c_void_p] * 4 + [ctypes.c_int] + \
                  [ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
     return f
-
-
-def autotune_pick(module, kernel):
-    """The configuration Triton's autotuner chose for bitsandbytes' kernel in this process at
-    its last tuned shape (str), or None: the picks can differ between processes, and with
-    them the kernel's time."""
-    try:
-        return str(getattr(sys.modules["bitsandbytes.triton." + module], kernel).best_config)
-    except Exception:  # noqa: BLE001 -- optional: a Triton without the attribute
-        return None
 
 
 def parse_configs(text):
@@ -123,9 +113,7 @@ def main():
                     raise RuntimeError(error.value.decode())
 
             t_runs, o_runs, pair_ratios = paired_loops(theirs, ours, args.repeat // 2, args.pairs, args.calls)
-            tuned = ("int8_matmul_rowwise_dequantize", "_int8_matmul_rowwise_dequantize") if scalar == 0 else \
-                    ("int8_matmul_mixed_dequantize", "_int8_matmul_mixed_dequantize")
-            line[f"bnb_{name}_config"] = autotune_pick(*tuned)
+            line[f"bnb_{name}_config"] = autotune_pick(name)
             ref = theirs().float()
             rel = ((c.float() - ref).abs().max() / ref.pow(2).mean().sqrt().clamp_min(1e-30)).item()
             ratio = statistics.median(pair_ratios)

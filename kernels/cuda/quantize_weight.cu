@@ -10,8 +10,8 @@
 // memory in reverse order, so the most recently read bytes come back from L2; when w fits
 // in L2, with eviction priorities and a one-pass L2 prefetch that keep those bytes there).
 // Each thread holds 4 consecutive rows x 8 columns, so the transposed codes come out as
-// 4-byte words (4 rows of one column) packed in registers; passes from shared memory gather
-// them in a tile per group of warps that leaves in 16-byte stores (GroupTile).
+// 4-byte words (4 rows of one column) packed in registers; passes from shared memory are
+// kept there transposed and leave in 16-byte stores (TransposedSlot).
 #include <algorithm>
 #include <atomic>
 
@@ -141,8 +141,9 @@ struct Params {
 // Pass 2 of the transposing modes, for passes that come from shared memory, gathers a pass's
 // codes in a tile that leaves in 16-byte stores along codes_t's rows instead of one 4-byte
 // store per 4 rows (H200, s14: without a tile global_T took 6.71 -> 7.09 us at 8 MB, colwise_T
-// 9.64 -> 10.82 at 12.5 MB). Two forms: GroupTile below (sm_90a), and this one for the
-// portable build (sm_80, where the group tile spills 8-16 bytes): the block's pass as one
+// 9.64 -> 10.82 at 12.5 MB). Two forms: TransposedSlot below (sm_90a), and this one for the
+// portable build (sm_80, whose lane map TransposedSlot's banks are not laid out for; it was
+// not measured there): the block's pass as one
 // tile of kStrip rows (columns of w) x kRows bytes in the pass's slot. Granule g of tile row c
 // sits at g ^ Swizzle(c): the four column groups of a warp's word stores fall in distinct
 // banks, and a row's 16-byte reads stay conflict-free.
@@ -158,31 +159,24 @@ struct BlockTile {
   __device__ static int Granule(int c, int g) { return c * kWords + ((g ^ Swizzle(c)) << 2); }
 };
 
-// The codes of the kWarps warps stacked over the same 32 columns gather in a tile of 32
-// columns x 32 kWarps rows (2 kWarps 16-byte granules per column) and leave in runs of 32
-// kWarps bytes per column. A group of warps, not the block: its barriers hold 4 warps, not 16
-// (s15 quantize_bench A/B against the block's tile: global_T 6.45 -> 6.36 us at 8 MB, 9.19 ->
-// 8.87 at 12.5 MB, 96.5 -> 95.0 at 128 MB; colwise_T 6.55 -> 6.49, 9.40 -> 9.26; groups of 1
-// and 2 warps were slower for colwise_T; a 256-column strip has 2 row groups, so 2 there).
-// The tile sits in the group's cache-slot chunks 0 and 1 (512 bytes per warp each; buffers of
-// its own where shared memory had room, one barrier fewer, were no faster, s15). Tile index
-// T = (4 i + v) 2 kWarps + R for column 8 v + i of the 32 and granule R; that granule sits at
-// T ^ Swizzle(T): a warp's word stores (one i, every v and quad) fall in 32 distinct banks,
-// and each lane reads back the granule at its own vector's place (conflict-free).
-template <int kWarps>
-struct GroupTile {
-  static_assert(kWarps == 2 || kWarps == 4);
-  static constexpr int kGroup = kWarps;
-  static constexpr int kLog = kWarps == 2 ? 1 : 2;
-  static constexpr int kGranules = 2 * kWarps;  // per column
-  // Bits 1-2 from the column group v (bits 1 + kLog .. 2 + kLog of T, which it leaves as they are).
-  __device__ static int Swizzle(int t) { return 2 * (((t >> (1 + kLog)) & 3) >> (2 - kLog)); }
-  // Granules from the group's first piece (warp 0's chunk 0) to where word i of a thread
-  // goes, relative to its word 0: compile-time, as T grows by 8 kWarps per i.
-  __device__ static constexpr int Offset(int i, int warps_across) {
-    const int piece = (i * kWarps) >> 2;
-    return 8 * kWarps * (i % (4 / kWarps)) + kThreads * (piece & 1) + 32 * warps_across * (piece >> 1);
-  }
+// sm_90a: a pass that goes through a tile is kept in its cache slot transposed, so that
+// pass 2 needs no exchange between threads. Column c of the pass is kRows consecutive halves
+// (its rows) in 16-byte units of 8 rows; unit u of column c sits at Place(c, u). Pass 1
+// writes each thread's 4 rows x 8 columns as 8 8-byte pieces (one per column); pass 2 reads
+// 16 rows of a column (two units), quantizes them and leaves in one 16-byte store along
+// codes_t's row. Against the group tile it replaces (the codes gathered in pass 2 through 8
+// STS, two named barriers and 2 LDS.128 per thread after the wait), the exchange moves
+// before the wait. Banks: a warp's piece stores (one column of each of its 4 vectors, 8
+// quads) fill 8 distinct units per 16 lanes (Swizzle's bits 1-2 from the vector); a quarter
+// warp's unit loads (8 granules of one column, or 4 of two adjacent columns) fall in 8
+// distinct units (bit 0 of the unit from bit 3, and from the column's parity).
+template <int kStrip>
+struct TransposedSlot {
+  static constexpr int kRows = PassShape<kStrip>::kRows;
+  static constexpr int kUnits = kRows / 8;      // per column
+  static constexpr int kGranules = kRows / 16;  // 16 rows: one 16-byte store of codes
+  static_assert(kUnits >= 8 && kStrip * kGranules % kThreads == 0);
+  __device__ static int Place(int c, int u) { return c * kUnits + (u ^ ((u >> 3) & 1) ^ (((c >> 3) & 3) << 1) ^ (c & 1)); }
 };
 
 struct Region {
@@ -200,6 +194,40 @@ __device__ __forceinline__ Region RegionOf(const Params& p, int item) {
   g.r1 = min(p.rows, g.r0 + p.chunk_rows);
   g.passes = static_cast<int>((g.r1 - g.r0 + PassShape<kStrip>::kRows - 1) / PassShape<kStrip>::kRows);
   return g;
+}
+
+// Whether pass j of region g (cache slot `slot`) goes through a tile in pass 2 (uniform over
+// the block): kept in shared memory, whole, and codes_t's rows 16-byte aligned.
+template <int kStrip>
+__device__ __forceinline__ bool Staged(const Params& p, const Region& g, int j, int slot) {
+  return slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * PassShape<kStrip>::kRows <= g.r1 &&
+         g.c0 + kStrip <= p.cols;
+}
+
+// Pass 1's copy of a thread's vectors (rows 4 quad .. 4 quad + 3, columns cv .. cv + 7 of the
+// pass) into cache slot `slot`: as loaded, or transposed (TransposedSlot) where pass 2 takes
+// the pass through a tile on sm_90a.
+template <WeightMode kMode, int kStrip>
+__device__ __forceinline__ void CachePass(const Params& p, const Region& g, int j, int slot, Half8* cache,
+                                          const Half8 (&v)[kQuad], int quad, int cv) {
+  if constexpr (kMode != WeightMode::kGlobal && kQuadMajorLanes) {
+    if (Staged<kStrip>(p, g, j, slot)) {
+      using Slot = TransposedSlot<kStrip>;
+      // Place(cv + i, quad / 2) with cv a multiple of 8: only the column's parity varies with i.
+      const int u = quad >> 1, placed = u ^ ((u >> 3) & 1) ^ (((cv >> 3) & 3) << 1);
+      uint2* pieces = reinterpret_cast<uint2*>(cache + slot * kQuad * kThreads) + (quad & 1);
+#pragma unroll
+      for (int i = 0; i < 8; ++i) {
+        const __half2 a = i % 2 == 0 ? __lows2half2(v[0].h[i / 2], v[1].h[i / 2]) : __highs2half2(v[0].h[i / 2], v[1].h[i / 2]);
+        const __half2 b = i % 2 == 0 ? __lows2half2(v[2].h[i / 2], v[3].h[i / 2]) : __highs2half2(v[2].h[i / 2], v[3].h[i / 2]);
+        pieces[2 * ((cv + i) * Slot::kUnits + (placed ^ (i & 1)))] =
+            make_uint2(*reinterpret_cast<const uint32_t*>(&a), *reinterpret_cast<const uint32_t*>(&b));
+      }
+      return;
+    }
+  }
+#pragma unroll
+  for (int k = 0; k < kQuad; ++k) cache[(slot * kQuad + k) * kThreads + threadIdx.x] = v[k];
 }
 
 // 8 halves: row gr, columns gc .. gc + 7; zeros outside the region.
@@ -291,6 +319,22 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
   constexpr bool kColwise = kMode == WeightMode::kColwiseTranspose;
   constexpr bool kTranspose = kMode != WeightMode::kGlobal;
   const int t = threadIdx.x;
+  if constexpr (kTranspose && kQuadMajorLanes) {
+    if (Staged<kStrip>(p, g, j, slot)) {  // the pass sits transposed in its slot (CachePass)
+      using Slot = TransposedSlot<kStrip>;
+      const uint4* units = reinterpret_cast<const uint4*>(cache + slot * kQuad * kThreads);
+      int8_t* codes = p.codes + g.c0 * p.rows + g.r0 + j * Shape::kRows;
+#pragma unroll
+      for (int e = t; e < kStrip * Slot::kGranules; e += kThreads) {
+        const int c = e / Slot::kGranules, gi = e % Slot::kGranules;
+        const Divisor d = divisor[kColwise ? c : 0];
+        const Code8 lo = detail::Quantize8(detail::Half8FromBits(units[Slot::Place(c, 2 * gi)]), d);
+        const Code8 hi = detail::Quantize8(detail::Half8FromBits(units[Slot::Place(c, 2 * gi + 1)]), d);
+        detail::Store16(codes + c * p.rows + 16 * gi, make_uint4(lo.lo, lo.hi, hi.lo, hi.hi), once);
+      }
+      return;
+    }
+  }
   const int64_t gr = g.r0 + j * Shape::kRows + quad * kQuad, gc = g.c0 + cv;
   Half8 v[kQuad];
   if (slot < p.cached_passes) {  // uniform over the block; keeps global loads out of this path
@@ -329,16 +373,14 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
     }
   } else {
     // Column i of the quad: its 4 rows' codes in one word, stored along codes_t's row,
-    // or into the group's tile when this whole pass goes through one.
+    // or into the block's tile when this whole pass goes through one (sm_80).
     auto word_of = [&](int i) {
       const Divisor d = divisor[kColwise ? cv + i : 0];
       return detail::Pack4(detail::CodeBits(Element(v[0], i), d), detail::CodeBits(Element(v[1], i), d),
                            detail::CodeBits(Element(v[2], i), d), detail::CodeBits(Element(v[3], i), d));
     };
-    const bool staged = slot < p.cached_passes && p.stage_t && g.r0 + (j + 1) * Shape::kRows <= g.r1 &&
-                        g.c0 + kStrip <= p.cols;  // uniform over the block
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 900
-    if (staged) {
+    if (Staged<kStrip>(p, g, j, slot)) {
       using Tile = BlockTile<kStrip>;
       uint32_t* tile = reinterpret_cast<uint32_t*>(cache + slot * kQuad * kThreads);
       __syncthreads();  // every thread holds its vectors: the slot is free
@@ -351,41 +393,6 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
         const int c = e / Tile::kGranules, gi = e % Tile::kGranules;
         const uint4 bits = *reinterpret_cast<const uint4*>(tile + Tile::Granule(c, gi));
         detail::Store16(p.codes + (g.c0 + c) * p.rows + r0 + gi * 16, bits, once);
-      }
-    } else
-#else
-    if (staged) {
-      using Group = GroupTile<(Shape::kRowGroups < 4 ? Shape::kRowGroups : 4)>;
-      constexpr int kAcross = Shape::kWarpsAcross;
-      static_assert(Shape::kRowGroups % Group::kGroup == 0);
-      // t through an opaque move: hoisted out of the pass loops, addresses derived from it
-      // pushed the 128- and 256-column kernels into spills (s14).
-      int tt;
-      asm volatile("mov.u32 %0, %1;" : "=r"(tt) : "r"(t));
-      const int lane = tt & 31, warp = tt >> 5;
-      const int q = quad & 7, vg = (cv >> 3) & 3;  // this thread's quad and vector in its warp
-      const int row_group = warp / kAcross, across = warp % kAcross;
-      const int m = row_group % Group::kGroup, group = row_group / Group::kGroup;
-      Half8* tile = cache + slot * kQuad * kThreads;
-      auto sync_group = [&] {  // a named barrier per group (0 is __syncthreads')
-        asm volatile("bar.sync %0, %1;" ::"r"(1 + group * kAcross + across), "n"(32 * Group::kGroup) : "memory");
-      };
-      sync_group();  // the group's vectors are in registers: chunks 0 and 1 of its warps are free
-      const int tw = Group::kGranules * vg + 2 * m + (q >> 2);  // T of word 0
-      uint32_t* words = reinterpret_cast<uint32_t*>(tile + 32 * (warp - m * kAcross) + (tw ^ Group::Swizzle(tw))) + (q & 3);
-#pragma unroll
-      for (int i = 0; i < 8; ++i) words[4 * Group::Offset(i, kAcross)] = word_of(i);
-      sync_group();
-      const int64_t row0 = g.r0 + j * Shape::kRows + 32 * Group::kGroup * group;
-      int8_t* col0 = p.codes + (g.c0 + 32 * across) * p.rows + row0;
-#pragma unroll
-      for (int r = 0; r < 2; ++r) {
-        const int piece_t = 32 * (2 * m + r) + lane;
-        const int tile_t = piece_t ^ Group::Swizzle(piece_t);
-        const int x = tile_t >> (1 + Group::kLog);  // 4 i + v
-        const int c = 8 * (x & 3) + (x >> 2);
-        const int granule = tile_t & (Group::kGranules - 1);
-        detail::Store16(col0 + c * p.rows + 16 * granule, *reinterpret_cast<const uint4*>(tile + r * kThreads + tt), once);
       }
     } else
 #endif
@@ -492,8 +499,8 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
           for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
-          if (cached) cache[(r * kQuad + k) * kThreads + t] = v[k];
         }
+        if (cached) CachePass<kMode, kStrip>(p, g, j, r, cache, v, quad, cv);
       }
       u = own_next ? u + static_cast<int>(gridDim.x) : broadcast(next);
     }
@@ -514,8 +521,8 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       for (int k = 0; k < kQuad; ++k) {
 #pragma unroll
         for (int i = 0; i < 4; ++i) m[i] = Max2(m[i], __habs2(v[k].h[i]));
-        if (cached) cache[(slot * kQuad + k) * kThreads + t] = v[k];
       }
+      if (cached) CachePass<kMode, kStrip>(p, g, j, slot, cache, v, quad, cv);
     }
     WQ_MARK(5);
     if constexpr (kColwise) {

@@ -197,7 +197,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ColwiseCluster,
                            return "Rows" + std::to_string(info.param.rows) + "Cols" + std::to_string(info.param.cols);
                          });
 
-// The transposing modes with and without their tile (the group tile, GroupTile; unstaged:
+// The transposing modes with and without their tile (sm_90a: the pass kept transposed in its
+// cache slot, TransposedSlot; sm_80: BlockTile; unstaged:
 // 4-byte words) in every strip width: one and several passes per block from shared memory
 // (4096 x 1024, 5120 x 1280), passes from L2 (8192 x 2048), rows not a multiple of 16
 // (unstaged whatever is asked), a ragged last strip and chunk (4112 x 1000), and the dynamic
