@@ -47,6 +47,15 @@ def error_text(e):
     return str(e).splitlines()[0][:200] if str(e) else type(e).__name__
 
 
+def sm_clock_mhz():
+    """The SM clock now (NVML through torch), or None without it: read right after a timed
+    loop, the clock the card held under its power cap for that op."""
+    try:
+        return torch.cuda.clock_rate()
+    except Exception:  # noqa: BLE001 -- optional telemetry
+        return None
+
+
 def output(args):
     return sys.stdout if args.out == "-" else open(args.out, "w")
 

@@ -25,7 +25,7 @@ import sys
 
 import torch
 
-from baselines import add_sweep_args, add_timing_args, error_text, output, sweep, timer
+from baselines import add_sweep_args, add_timing_args, error_text, output, sm_clock_mhz, sweep, timer
 
 def load_bnb(path):
     sys.path.insert(0, path)
@@ -130,6 +130,9 @@ def main():
                 line[name + "_median"] = median
                 if name in operands:
                     line[f"bnb_{name}_config"] = autotune_pick(name)
+                    # Back to back, the card settles at the clock this kernel's power allows:
+                    # compare with the sweep's and bench/int8_interleaved.py's (docs/BENCHMARKS.md).
+                    line[f"sm_clock_mhz_after_{name}"] = sm_clock_mhz()
             except Exception as e:  # keep going: one failing kernel is not the run
                 line[name + "_error"] = error_text(e)
         line["check"] = check

@@ -26,7 +26,7 @@ import sys
 
 import torch
 
-from baselines import add_sweep_args, output, sweep
+from baselines import add_sweep_args, output, sm_clock_mhz, sweep
 from bnb_baselines import autotune_pick, load_bnb, quantize_operands
 from fp16_interleaved import paired_loops
 
@@ -126,10 +126,7 @@ def main():
             line[f"max_diff_over_rms_{name}"] = rel
             ratios[name].append(ratio)
             del c, ref
-        try:  # the SM clock after this configuration's products (NVML through torch; None without it)
-            line["sm_clock_mhz_after"] = torch.cuda.clock_rate()
-        except Exception:  # noqa: BLE001 -- optional telemetry
-            line["sm_clock_mhz_after"] = None
+        line["sm_clock_mhz_after"] = sm_clock_mhz()  # after this configuration's products
         out.write(json.dumps(line) + "\n")
         out.flush()
         del x, g, w, x8, g8, w8, wt8, w8g, wt8g, plans  # freed before the next config is allocated

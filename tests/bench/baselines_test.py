@@ -129,6 +129,18 @@ class TimingTest(unittest.TestCase):
                                (4, 16, 64, False, (4, 16), (64, 16)),
                                (4, 64, 16, True, (4, 64), (16, 64))])
 
+    def test_sm_clock_is_nvml_or_none(self):
+        cuda = sys.modules["torch"].cuda
+        cuda.clock_rate = lambda: 1605
+        self.assertEqual(baselines.sm_clock_mhz(), 1605)
+
+        def no_nvml():
+            raise ModuleNotFoundError("pynvml")
+        cuda.clock_rate = no_nvml
+        self.assertIsNone(baselines.sm_clock_mhz())
+        del cuda.clock_rate
+        self.assertIsNone(baselines.sm_clock_mhz())
+
     def test_mode_picks_the_timing(self):
         p = argparse.ArgumentParser()
         baselines.add_timing_args(p)
