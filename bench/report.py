@@ -67,6 +67,10 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
         return f"{min(v):{spec}}-{max(v):{spec}} (median {statistics.median(v):{spec}})" if v else "-"
 
     big, ratios, int_mm, fp16, e2e, pos, clocks, of_peak = [], [], [], [], [], [], [], []
+    # Products whose clock both sides logged (bench/bnb_baselines.py: sm_clock_mhz_after_<op>):
+    # under the power cap each settles at its own clock, so the time ratio is set by the energy
+    # per operation as much as by the kernels (eighteenth session).
+    bnb_clocks, our_clocks, cycle_ratios = [], [], []
     for k, r in ours.items():
         b, din, dout = k
         q, t = bnb.get(k, {}), torch.get(k, {})
@@ -81,6 +85,12 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
                     of_peak.append(tops(b, din, dout, r[o]) / (clock * INT8_OPS_PER_MHZ))
             if o in q:
                 ratios.append(q[o] / r[o])
+                ours_mhz = r.get("stats", {}).get(o, {}).get("sm_clock_mhz_after")
+                bnb_mhz = q.get("sm_clock_mhz_after_" + o)
+                if ours_mhz and bnb_mhz:
+                    bnb_clocks.append(bnb_mhz)
+                    our_clocks.append(ours_mhz)
+                    cycle_ratios.append(q[o] * bnb_mhz / (r[o] * ours_mhz))
             tk = "torch_int_mm_" + o.split("_")[1]
             if tk in t:
                 int_mm.append(t[tk] / r[o])
@@ -141,6 +151,10 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
         print(f"- SM clock right after those products: {span(clocks, '.0f')} MHz; their TOP/s over the int8 "
               f"peak at that clock (132 SMs x 8192 ops/clock): {span(of_peak)}")
     print(f"- int8 products x bnb Triton: {span(ratios)}; >= 1.25x: {sum(x >= 1.25 for x in ratios)} of {len(ratios)}")
+    if cycle_ratios:
+        print(f"- SM clock after the same products, {len(cycle_ratios)} with both logged: bnb {span(bnb_clocks, '.0f')} "
+              f"MHz, ours {span(our_clocks, '.0f')} MHz; x bnb in cycles (time x that clock): {span(cycle_ratios)}; "
+              f">= 1.25x: {sum(x >= 1.25 for x in cycle_ratios)} of {len(cycle_ratios)}")
     if int8_interleaved:
         pairs = [r[f"ratio_{o}"] for r in int8_interleaved.values() for o in OPS[3:7] if f"ratio_{o}" in r]
         print(f"- int8 products x bnb Triton, interleaved in one process (--int8, {len(int8_interleaved)} "

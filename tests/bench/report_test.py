@@ -94,6 +94,19 @@ class ReportTest(unittest.TestCase):
                       "1.20-2.00 (median 1.38); >= 1.25x: 3 of 4", text)
         self.assertNotIn("interleaved in one process (--int8", self.run_report(self.ours(), "--anchors", self.ours()))
 
+    def test_clock_line_when_both_sides_logged_their_clock(self):
+        # Ours at 1500 MHz, 1.0 ms; bnb 1.2 ms at 1800 MHz: 1.2x in time, 1.44x in cycles.
+        stats = {"stats": {o: {"sm_clock_mhz_after": 1500} for o in OPS[3:7]}}
+        ours = self.write("ours_clock.jsonl", [config(8192, **stats)])
+        clocked = {"sm_clock_mhz_after_" + o: 1800 for o in OPS[3:6]}  # global_bwd's clock not logged
+        anchors = self.write("bnb_clock.jsonl", [config(8192, **{o: 1.2 for o in OPS[3:7]}, **clocked)])
+        text = self.run_report(ours, "--anchors", anchors)
+        self.assertIn("int8 products x bnb Triton: 1.20-1.20 (median 1.20); >= 1.25x: 0 of 4", text)
+        self.assertIn("- SM clock after the same products, 3 with both logged: bnb 1800-1800 (median 1800) MHz, "
+                      "ours 1500-1500 (median 1500) MHz; x bnb in cycles (time x that clock): 1.44-1.44 "
+                      "(median 1.44); >= 1.25x: 3 of 3", text)
+        self.assertNotIn("SM clock after the same products", self.run_report(self.ours(), "--anchors", self.ours()))
+
     def test_default_anchors_are_bitsandbytes_own_h100_run(self):
         text = self.run_report(self.ours(), "--anchors",
                                os.path.join(os.path.dirname(report.__file__), "anchors",
