@@ -114,7 +114,12 @@ __device__ __forceinline__ void CountIn(unsigned* p) {
   asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(p) : "memory");
 }
 // Relaxed polls, one acquire once the count is reached: an acquire per poll (an L1
-// invalidation each) was 0.3-0.8% slower for the global modes at 8 MB (s17 quantize_ab).
+// invalidation each) was 0.3-0.8% slower for the global modes at 8 MB (s17 quantize_ab);
+// fence.acquire after the polls instead of the load tied (s18), a __nanosleep back-off too.
+// What the exchange costs is the poster's release (CountIn: its MEMBAR waits for the block's
+// red.max to reach L2; a relaxed count, incorrect, was 0.2-0.3 us faster at 8 MB), and the
+// fence-free forms measured so far were slower (s18: tagged 64-bit posts combined by the last
+// poster or by every reader; docs/BENCHMARKS.md, eighteenth session).
 __device__ __forceinline__ void WaitForCount(const unsigned* p, unsigned count) {
   while (LoadRelaxed(p) < count) {
   }
