@@ -56,6 +56,15 @@ def sm_clock_mhz():
         return None
 
 
+def power_w():
+    """The board's power draw now in W (NVML through torch), or None without it: beside
+    sm_clock_mhz, whether the card was at its power cap when it held that clock."""
+    try:
+        return torch.cuda.power_draw() / 1000.0  # NVML reports milliwatts
+    except Exception:  # noqa: BLE001 -- optional telemetry
+        return None
+
+
 def output(args):
     return sys.stdout if args.out == "-" else open(args.out, "w")
 

@@ -25,7 +25,7 @@ import sys
 
 import torch
 
-from baselines import add_sweep_args, add_timing_args, error_text, output, sm_clock_mhz, sweep, timer
+from baselines import add_sweep_args, add_timing_args, error_text, output, power_w, sm_clock_mhz, sweep, timer
 
 def load_bnb(path):
     sys.path.insert(0, path)
@@ -133,6 +133,7 @@ def main():
                     # Back to back, the card settles at the clock this kernel's power allows:
                     # compare with the sweep's and bench/int8_interleaved.py's (docs/BENCHMARKS.md).
                     line[f"sm_clock_mhz_after_{name}"] = sm_clock_mhz()
+                    line[f"power_w_after_{name}"] = power_w()
             except Exception as e:  # keep going: one failing kernel is not the run
                 line[name + "_error"] = error_text(e)
         line["check"] = check

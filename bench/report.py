@@ -71,6 +71,7 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
     # under the power cap each settles at its own clock, so the time ratio is set by the energy
     # per operation as much as by the kernels (eighteenth session).
     bnb_clocks, our_clocks, cycle_ratios = [], [], []
+    bnb_tops_per_j, our_tops_per_j = [], []  # TOP/s over the power read after the same product
     for k, r in ours.items():
         b, din, dout = k
         q, t = bnb.get(k, {}), torch.get(k, {})
@@ -91,6 +92,11 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
                     bnb_clocks.append(bnb_mhz)
                     our_clocks.append(ours_mhz)
                     cycle_ratios.append(q[o] * bnb_mhz / (r[o] * ours_mhz))
+                ours_w = r.get("stats", {}).get(o, {}).get("power_w_after")
+                bnb_w = q.get("power_w_after_" + o)
+                if ours_w and bnb_w:
+                    our_tops_per_j.append(tops(b, din, dout, r[o]) / ours_w)
+                    bnb_tops_per_j.append(tops(b, din, dout, q[o]) / bnb_w)
             tk = "torch_int_mm_" + o.split("_")[1]
             if tk in t:
                 int_mm.append(t[tk] / r[o])
@@ -155,6 +161,9 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
         print(f"- SM clock after the same products, {len(cycle_ratios)} with both logged: bnb {span(bnb_clocks, '.0f')} "
               f"MHz, ours {span(our_clocks, '.0f')} MHz; x bnb in cycles (time x that clock): {span(cycle_ratios)}; "
               f">= 1.25x: {sum(x >= 1.25 for x in cycle_ratios)} of {len(cycle_ratios)}")
+    if our_tops_per_j:
+        print(f"- TOP per joule (TOP/s over the board power read after the same products, {len(our_tops_per_j)} "
+              f"with both logged): bnb {span(bnb_tops_per_j)}, ours {span(our_tops_per_j)}")
     if int8_interleaved:
         pairs = [r[f"ratio_{o}"] for r in int8_interleaved.values() for o in OPS[3:7] if f"ratio_{o}" in r]
         print(f"- int8 products x bnb Triton, interleaved in one process (--int8, {len(int8_interleaved)} "

@@ -141,6 +141,13 @@ class TimingTest(unittest.TestCase):
         del cuda.clock_rate
         self.assertIsNone(baselines.sm_clock_mhz())
 
+    def test_power_is_nvml_watts_or_none(self):
+        cuda = sys.modules["torch"].cuda
+        cuda.power_draw = lambda: 693055  # milliwatts
+        self.assertAlmostEqual(baselines.power_w(), 693.055)
+        del cuda.power_draw
+        self.assertIsNone(baselines.power_w())
+
     def test_mode_picks_the_timing(self):
         p = argparse.ArgumentParser()
         baselines.add_timing_args(p)

@@ -96,16 +96,22 @@ class ReportTest(unittest.TestCase):
 
     def test_clock_line_when_both_sides_logged_their_clock(self):
         # Ours at 1500 MHz, 1.0 ms; bnb 1.2 ms at 1800 MHz: 1.2x in time, 1.44x in cycles.
-        stats = {"stats": {o: {"sm_clock_mhz_after": 1500} for o in OPS[3:7]}}
+        # 68.7 TOP/s at 250 W (0.27 TOP/J) against 57.3 at 400 W (0.14).
+        stats = {"stats": {o: {"sm_clock_mhz_after": 1500, "power_w_after": 250.0} for o in OPS[3:7]}}
         ours = self.write("ours_clock.jsonl", [config(8192, **stats)])
         clocked = {"sm_clock_mhz_after_" + o: 1800 for o in OPS[3:6]}  # global_bwd's clock not logged
+        clocked.update({"power_w_after_" + o: 400.0 for o in OPS[3:5]})  # the rowwise products' power
         anchors = self.write("bnb_clock.jsonl", [config(8192, **{o: 1.2 for o in OPS[3:7]}, **clocked)])
         text = self.run_report(ours, "--anchors", anchors)
         self.assertIn("int8 products x bnb Triton: 1.20-1.20 (median 1.20); >= 1.25x: 0 of 4", text)
         self.assertIn("- SM clock after the same products, 3 with both logged: bnb 1800-1800 (median 1800) MHz, "
                       "ours 1500-1500 (median 1500) MHz; x bnb in cycles (time x that clock): 1.44-1.44 "
                       "(median 1.44); >= 1.25x: 3 of 3", text)
-        self.assertNotIn("SM clock after the same products", self.run_report(self.ours(), "--anchors", self.ours()))
+        self.assertIn("- TOP per joule (TOP/s over the board power read after the same products, 2 with both "
+                      "logged): bnb 0.14-0.14 (median 0.14), ours 0.27-0.27 (median 0.27)", text)
+        plain = self.run_report(self.ours(), "--anchors", self.ours())
+        self.assertNotIn("SM clock after the same products", plain)
+        self.assertNotIn("TOP per joule", plain)
 
     def test_default_anchors_are_bitsandbytes_own_h100_run(self):
         text = self.run_report(self.ours(), "--anchors",
