@@ -51,6 +51,11 @@ def tops(b, din, dout, ms):
     return 2.0 * b * din * dout / (ms * 1e-3) / 1e12
 
 
+def stat(r, op, key):
+    """One of an op's measurement stats in our line (e.g. sm_clock_mhz_after), or None."""
+    return r.get("stats", {}).get(op, {}).get(key)
+
+
 def fmt(v, spec=".3f"):
     return "-" if v is None else format(v, spec)
 
@@ -80,19 +85,19 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
                 continue
             if b >= 32768 and min(din, dout) >= 2048:
                 big.append(tops(b, din, dout, r[o]))
-                clock = r.get("stats", {}).get(o, {}).get("sm_clock_mhz_after")
+                clock = stat(r, o, "sm_clock_mhz_after")
                 if clock:
                     clocks.append(clock)
                     of_peak.append(tops(b, din, dout, r[o]) / (clock * INT8_OPS_PER_MHZ))
             if o in q:
                 ratios.append(q[o] / r[o])
-                ours_mhz = r.get("stats", {}).get(o, {}).get("sm_clock_mhz_after")
+                ours_mhz = stat(r, o, "sm_clock_mhz_after")
                 bnb_mhz = q.get("sm_clock_mhz_after_" + o)
                 if ours_mhz and bnb_mhz:
                     bnb_clocks.append(bnb_mhz)
                     our_clocks.append(ours_mhz)
                     cycle_ratios.append(q[o] * bnb_mhz / (r[o] * ours_mhz))
-                ours_w = r.get("stats", {}).get(o, {}).get("power_w_after")
+                ours_w = stat(r, o, "power_w_after")
                 bnb_w = q.get("power_w_after_" + o)
                 if ours_w and bnb_w:
                     our_tops_per_j.append(tops(b, din, dout, r[o]) / ours_w)
