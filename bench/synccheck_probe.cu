@@ -5,7 +5,10 @@
 // block clusters, cp.async copies, programmatic dependent launch. Run each variant once
 // under the tool and compare the report counts:
 //   for v in 0 1 2 3 4 5 6 7; do compute-sanitizer --tool synccheck synccheck_probe $v; done
-// Variant bits: 1 cluster of 2 blocks, 2 cp.async (else plain loads), 4 dependent launch.
+// Variant bits: 1 clusters, 2 cp.async (else plain loads), 4 dependent launch. Optional
+// BLOCKS CLUSTER BLOCK_ROWS (default 2 2 48) give the grid, the cluster size and each
+// block's rows; the last block holds half of its rows. The kernel test that reports
+// (16384 x 4096) runs 2048 blocks in clusters of 16 with 1024 rows each (several waves).
 // The probe checks its own result (every column's maximum), so a variant that computes
 // wrongly fails instead of passing unnoticed.
 #include <cooperative_groups.h>
@@ -77,7 +80,10 @@ __global__ void __launch_bounds__(kThreads) ProbeKernel(const __half* w, int row
 }
 
 template <bool kCluster, bool kCopyAsync, bool kDependent>
-void Launch(const __half* w, int rows, int block_rows, int blocks, float* out) {
+void Launch(const __half* w, int rows, int block_rows, int blocks, int cluster, float* out) {
+  auto kernel = ProbeKernel<kCluster, kCopyAsync, kDependent>;
+  PROBE_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, block_rows * kStrip * 2));
+  if (kCluster && cluster > 8) PROBE_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(blocks);
   config.blockDim = dim3(kThreads);
@@ -86,7 +92,7 @@ void Launch(const __half* w, int rows, int block_rows, int blocks, float* out) {
   int n = 0;
   if (kCluster) {
     attrs[n].id = cudaLaunchAttributeClusterDimension;
-    attrs[n].val.clusterDim.x = 2;
+    attrs[n].val.clusterDim.x = static_cast<unsigned>(cluster);
     attrs[n].val.clusterDim.y = attrs[n].val.clusterDim.z = 1;
     ++n;
   }
@@ -96,19 +102,25 @@ void Launch(const __half* w, int rows, int block_rows, int blocks, float* out) {
   }
   config.attrs = attrs;
   config.numAttrs = n;
-  PROBE_CHECK(cudaLaunchKernelEx(&config, ProbeKernel<kCluster, kCopyAsync, kDependent>, w, rows, block_rows, out));
+  PROBE_CHECK(cudaLaunchKernelEx(&config, kernel, w, rows, block_rows, out));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const int variant = argc > 1 ? std::atoi(argv[1]) : 0;
-  if (variant < 0 || variant > 7) {
-    std::fprintf(stderr, "usage: synccheck_probe VARIANT (0-7: bit 1 cluster, 2 cp.async, 4 dependent launch)\n");
+  const int blocks = argc > 2 ? std::atoi(argv[2]) : 2;
+  const int cluster = argc > 3 ? std::atoi(argv[3]) : 2;
+  const int block_rows = argc > 4 ? std::atoi(argv[4]) : 48;
+  if (variant < 0 || variant > 7 || cluster < 1 || cluster > 16 || blocks < 1 || blocks % cluster != 0 ||
+      block_rows < 16 || block_rows % 16 != 0 || block_rows > 1536 || blocks > 65536) {
+    std::fprintf(stderr,
+                 "usage: synccheck_probe VARIANT [BLOCKS CLUSTER BLOCK_ROWS] (variant 0-7: bit 1 clusters, 2 cp.async, "
+                 "4 dependent launch; BLOCKS a multiple of CLUSTER <= 16; BLOCK_ROWS a multiple of 16 <= 1536)\n");
     return 2;
   }
-  // Ragged: the last block of the pair holds 23 of its 48 rows, so lanes' trip counts differ.
-  const int rows = 71, block_rows = 48, blocks = 2;
+  // Ragged: the last block holds half of its rows, so lanes' trip counts differ.
+  const int rows = blocks * block_rows - block_rows / 2 - 1;
   std::vector<__half> host(static_cast<size_t>(rows) * kStrip);
   for (size_t i = 0; i < host.size(); ++i) host[i] = __float2half(std::sin(0.37f * static_cast<float>(i)) * 3.0f);
   __half* w = nullptr;
@@ -117,14 +129,14 @@ int main(int argc, char** argv) {
   PROBE_CHECK(cudaMalloc(&out, blocks * kStrip * sizeof(float)));
   PROBE_CHECK(cudaMemcpy(w, host.data(), host.size() * sizeof(__half), cudaMemcpyHostToDevice));
   switch (variant) {
-    case 0: Launch<false, false, false>(w, rows, block_rows, blocks, out); break;
-    case 1: Launch<true, false, false>(w, rows, block_rows, blocks, out); break;
-    case 2: Launch<false, true, false>(w, rows, block_rows, blocks, out); break;
-    case 3: Launch<true, true, false>(w, rows, block_rows, blocks, out); break;
-    case 4: Launch<false, false, true>(w, rows, block_rows, blocks, out); break;
-    case 5: Launch<true, false, true>(w, rows, block_rows, blocks, out); break;
-    case 6: Launch<false, true, true>(w, rows, block_rows, blocks, out); break;
-    default: Launch<true, true, true>(w, rows, block_rows, blocks, out); break;
+    case 0: Launch<false, false, false>(w, rows, block_rows, blocks, cluster, out); break;
+    case 1: Launch<true, false, false>(w, rows, block_rows, blocks, cluster, out); break;
+    case 2: Launch<false, true, false>(w, rows, block_rows, blocks, cluster, out); break;
+    case 3: Launch<true, true, false>(w, rows, block_rows, blocks, cluster, out); break;
+    case 4: Launch<false, false, true>(w, rows, block_rows, blocks, cluster, out); break;
+    case 5: Launch<true, false, true>(w, rows, block_rows, blocks, cluster, out); break;
+    case 6: Launch<false, true, true>(w, rows, block_rows, blocks, cluster, out); break;
+    default: Launch<true, true, true>(w, rows, block_rows, blocks, cluster, out); break;
   }
   PROBE_CHECK(cudaDeviceSynchronize());
   std::vector<float> got(blocks * kStrip);
@@ -139,8 +151,9 @@ int main(int argc, char** argv) {
       wrong += got[b * kStrip + c] != want;
     }
   }
-  std::printf("variant %d (cluster %d, cp.async %d, dependent %d): %s\n", variant, variant & 1, (variant >> 1) & 1,
-              (variant >> 2) & 1, wrong == 0 ? "maxima correct" : "MAXIMA WRONG");
+  std::printf("variant %d (clusters %d, cp.async %d, dependent %d; %d blocks, cluster %d, %d rows each): %s\n", variant,
+              variant & 1, (variant >> 1) & 1, (variant >> 2) & 1, blocks, variant & 1 ? cluster : 1, block_rows,
+              wrong == 0 ? "maxima correct" : "MAXIMA WRONG");
   cudaFree(w);
   cudaFree(out);
   return wrong == 0 ? 0 : 1;
