@@ -6,9 +6,10 @@
 // of columns x a chunk of rows), reads them once to find its part of the absmax (per
 // column or one scalar), keeps as much as fits in shared memory, posts its maxima to the
 // blocks that need them and waits for theirs (the blocks of its strip for colwise; for
-// global, one word every block folds its maximum into), then quantizes its regions (from shared memory, else from global
-// memory in reverse order, so the most recently read bytes come back from L2; when w fits
-// in L2, with eviction priorities and a one-pass L2 prefetch that keep those bytes there).
+// global, one 64-bit word of maximum and count that every block posts to), then quantizes
+// its regions (from shared memory, else from global memory in reverse order, so the most
+// recently read bytes come back from L2; when w fits in L2, with eviction priorities and a
+// one-pass L2 prefetch that keep those bytes there).
 // Each thread holds 4 consecutive rows x 8 columns, so the transposed codes come out as
 // 4-byte words (4 rows of one column) packed in registers; passes from shared memory are
 // kept there transposed and leave in 16-byte stores (TransposedSlot).
@@ -22,6 +23,7 @@
 #include "kernels/cuda/quantize_common.cuh"
 #include "kernels/cuda/quantize_weight_tuning.h"
 #include "kernels/cuda/switchback_kernels.h"
+#include "kernels/global_max_word.h"
 
 namespace switchback::cuda {
 namespace {
@@ -63,13 +65,14 @@ struct PassShape {
   static constexpr int kRows = kRowGroups * 8 * kQuad;
 };
 
-// Scratch (32-bit words). Maxima are folded into words by red.max (non-negative floats order
-// as their bits), and each poster counts itself in after its maxima (red.add, release); the
-// readers poll the count (acquire), then read the maxima. Colwise: per strip, kStrip
-// column maxima and a count in the next line (StripPosts), counted in once by every chunk's
-// block (thread 0, after a barrier behind the block's red.max: a release is cumulative, the
-// pattern of a cooperative grid sync); global: one maximum and one count, counted in by
-// every block (Arrivals). One count per block, not one per posting thread: 32 adds per block
+// Scratch (32-bit words). Colwise: per strip, kStrip column maxima folded in by red.max
+// (non-negative floats order as their bits) and a count in the next line (StripPosts), counted
+// in after the maxima once by every chunk's block (thread 0, red.add with release, after a
+// barrier behind the block's red.max: a release is cumulative, the pattern of a cooperative
+// grid sync); the readers poll the count (acquire), then read the maxima. Global: one 64-bit
+// word holding the maximum and the count (GlobalWord, PostGlobalMax; the two-word form of
+// the colwise strips, with its release and acquire, was 2% slower: s19). One count per
+// block, not one per posting thread: 32 adds per block
 // on one word queued behind each other in L2 (H200, s14 quantize_timeline at 4096 x 1024:
 // the last posts seen 1.8 -> 1.3 us after the last block posted; colwise_T 6.81 -> 6.67 us).
 // Polling one count word per block replaced polling every post (every chunk's column
@@ -86,8 +89,10 @@ struct ScratchLayout {
   static constexpr int64_t kUsed = 2 * kLine;  // [2]: words of each half its last call posted
   // [2][2]: the units handed out so far in pass 1 and in pass 2 (the dynamic kernels)
   __host__ __device__ static constexpr int64_t Counter(unsigned phase, int pass) { return 3 * kLine + phase * 16 + pass; }
-  // [2][16]: the global modes' arrival count and absmax bits (red.max) of each phase
-  __host__ __device__ static constexpr int64_t Arrivals(unsigned phase) { return 4 * kLine + phase * 16; }
+  // [2][16]: the global modes' 64-bit word of each phase (kernels/global_max_word.h)
+  __device__ static unsigned long long* GlobalWord(unsigned* scratch, unsigned phase) {
+    return reinterpret_cast<unsigned long long*>(scratch + 4 * kLine + phase * 16);
+  }
   static constexpr int64_t kPosts = 5 * kLine;  // [2][PostWords]
   // Colwise, per phase: strip s's kStrip maxima, then its count a line further.
   __host__ __device__ static constexpr int64_t StripPosts(int strip_cols, int64_t s) { return s * (strip_cols + kLine); }
@@ -113,17 +118,39 @@ __device__ __forceinline__ void FoldMax(unsigned* p, float m) {
 __device__ __forceinline__ void CountIn(unsigned* p) {
   asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(p) : "memory");
 }
-// Relaxed polls, one acquire once the count is reached: an acquire per poll (an L1
-// invalidation each) was 0.3-0.8% slower for the global modes at 8 MB (s17 quantize_ab);
-// fence.acquire after the polls instead of the load tied (s18), a __nanosleep back-off too.
-// What the exchange costs is the poster's release (CountIn: its MEMBAR waits for the block's
-// red.max to reach L2; a relaxed count, incorrect, was 0.2-0.3 us faster at 8 MB), and the
-// fence-free forms measured so far were slower (s18: tagged 64-bit posts combined by the last
-// poster or by every reader; docs/BENCHMARKS.md, eighteenth session).
+// Colwise's wait for a strip's count. Relaxed polls, one acquire once the count is reached:
+// an acquire per poll (an L1 invalidation each) was 0.3-0.8% slower for the global modes
+// at 8 MB when they used this wait (s17 quantize_ab); fence.acquire after the polls instead
+// of the load tied (s18), a __nanosleep back-off too. The poster's release (CountIn: its
+// MEMBAR waits for the block's red.max to reach L2) costs 0.2 us at 8 MB (s18: a relaxed
+// count, incorrect, was that much faster); a strip's 64 maxima do not fit the global modes'
+// one-word form.
 __device__ __forceinline__ void WaitForCount(const unsigned* p, unsigned count) {
   while (LoadRelaxed(p) < count) {
   }
   LoadAcquire(p);
+}
+
+// The global modes' exchange: one 64-bit word per phase, every access a 64-bit relaxed
+// operation (kernels/global_max_word.h says why a poll that sees every block counted in also
+// sees the final maximum). Against the two 32-bit words it replaced (red.max, then a count
+// added with release; readers polled the count, loaded it again with acquire, then read the
+// max), the poster's release became the atom.max's round trip and the reader's two dependent
+// reads after the poll went: H200, s19 quantize_ab, global 0.979x and global_T 0.982x over
+// the 16 shapes, 6.01 -> 5.84 and 6.23 -> 6.08 us at 8 MB.
+__device__ __forceinline__ void PostGlobalMax(unsigned long long* word, float m) {
+  const unsigned long long mine = PostedMax(__float_as_uint(m));
+  unsigned long long old;
+  asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old) : "l"(word), "l"(mine) : "memory");
+  asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(word), "l"(AddBack(mine, old)) : "memory");
+}
+// The maximum once `blocks` blocks have posted.
+__device__ __forceinline__ float WaitForGlobalMax(const unsigned long long* word, unsigned blocks) {
+  unsigned long long v;
+  do {
+    asm volatile("ld.relaxed.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(word) : "memory");
+  } while (CountedIn(v) < blocks);
+  return __uint_as_float(MaxBits(v));
 }
 
 struct Params {
@@ -564,11 +591,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   }
   if constexpr (!kColwise) {
     const float m = detail::BlockMax(fmaxf(__low2float(gmax), __high2float(gmax)), blockred);
-    if (t == 0) {
-      unsigned* x = p.scratch + ScratchLayout::Arrivals(phase);
-      FoldMax(x + 1, m);
-      CountIn(x);
-    }
+    if (t == 0) PostGlobalMax(ScratchLayout::GlobalWord(p.scratch, phase), m);
   }
   WQ_MARK(1);
   LetNextGridLaunch();
@@ -583,8 +606,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     if (t == 0) {
       if (blockIdx.x == 0) {
         p.scratch[ScratchLayout::kUsed + phase] = kColwise ? ScratchLayout::StripPosts(kStrip, p.strips) : 0;
-        p.scratch[ScratchLayout::Arrivals(other)] = 0;
-        p.scratch[ScratchLayout::Arrivals(other) + 1] = 0;
+        *ScratchLayout::GlobalWord(p.scratch, other) = 0;
         p.scratch[ScratchLayout::Counter(other, 0)] = 0;
         p.scratch[ScratchLayout::Counter(other, 1)] = 0;
       }
@@ -609,11 +631,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   if constexpr (!kColwise) {
     // Thread 0 polls the arrival count until every block has counted in, then reads the max.
     __shared__ float seen;
-    if (t == 0) {
-      const unsigned* x = p.scratch + ScratchLayout::Arrivals(phase);
-      WaitForCount(x, gridDim.x);
-      seen = __uint_as_float(LoadRelaxed(x + 1));
-    }
+    if (t == 0) seen = WaitForGlobalMax(ScratchLayout::GlobalWord(p.scratch, phase), gridDim.x);
     __syncthreads();
     WQ_MARK(2);
     const float absmax = seen;
