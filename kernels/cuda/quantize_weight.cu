@@ -5,8 +5,8 @@
 // (docs/BENCHMARKS.md). Here one kernel does both: every block owns regions of w (a strip
 // of columns x a chunk of rows), reads them once to find its part of the absmax (per
 // column or one scalar), keeps as much as fits in shared memory, posts its maxima to the
-// blocks that need them and waits for theirs (the blocks of its strip for colwise; for
-// global, one 64-bit word of maximum and count that every block posts to), then quantizes
+// blocks that need them and waits for theirs (a 64-bit word per maximum that also counts
+// its posters: per column of a strip for colwise, one for global), then quantizes
 // its regions (from shared memory, else from global memory in reverse order, so the most
 // recently read bytes come back from L2; when w fits in L2, with eviction priorities and a
 // one-pass L2 prefetch that keep those bytes there).
@@ -23,7 +23,7 @@
 #include "kernels/cuda/quantize_common.cuh"
 #include "kernels/cuda/quantize_weight_tuning.h"
 #include "kernels/cuda/switchback_kernels.h"
-#include "kernels/global_max_word.h"
+#include "kernels/max_word.h"
 
 namespace switchback::cuda {
 namespace {
@@ -65,23 +65,24 @@ struct PassShape {
   static constexpr int kRows = kRowGroups * 8 * kQuad;
 };
 
-// Scratch (32-bit words). Colwise: per strip, kStrip column maxima folded in by red.max
-// (non-negative floats order as their bits) and a count in the next line (StripPosts), counted
-// in after the maxima once by every chunk's block (thread 0, red.add with release, after a
-// barrier behind the block's red.max: a release is cumulative, the pattern of a cooperative
-// grid sync); the readers poll the count (acquire), then read the maxima. Global: one 64-bit
-// word holding the maximum and the count (GlobalWord, PostGlobalMax; the two-word form of
-// the colwise strips, with its release and acquire, was 2% slower: s19). One count per
-// block, not one per posting thread: 32 adds per block
-// on one word queued behind each other in L2 (H200, s14 quantize_timeline at 4096 x 1024:
-// the last posts seen 1.8 -> 1.3 us after the last block posted; colwise_T 6.81 -> 6.67 us).
-// Polling one count word per block replaced polling every post (every chunk's column
-// maxima, or every block's maximum, by the whole block each round: thousands of requests
-// per round on the same L2 lines; the global modes took 0.5 us more per call at 8 MB). Posts and counts are double-buffered by a phase that flips once per
-// call: a call uses its phase's half, which the call before it zeroed, and zeroes the words
-// the call before it used in the other half (so the scratch needs zeroing once, not per
-// call). The phase flips when the last block of the grid has read it (the `entered` count;
-// all blocks read it at entry, before posting).
+// Scratch (32-bit words). Every maximum is exchanged in a 64-bit word of its own that also
+// counts the blocks that posted to it (kernels/max_word.h: atom.max, then an add; readers
+// poll the word until the count is complete and take the maximum from the same value, with
+// no fence, acquire or second read). Global: one word per phase (GlobalWord), posted to by
+// every block's thread 0. Colwise: per strip, one word per column (ColumnWords), posted to
+// by every chunk's block, polled by the thread that quantizes that column. Against the form
+// before it (red.max into 32-bit words, then one count per strip or grid added with release;
+// readers polled the count, loaded it again with acquire, then read the maxima): H200, s19
+// quantize_ab, global 0.979x and global_T 0.984x over the 16 shapes (6.01 -> 5.84 and 6.24
+// -> 6.07 us at 8 MB); colwise: docs/BENCHMARKS.md, nineteenth session. Measured before
+// that and not kept (docs/BENCHMARKS.md, s14-s18): a count per posting thread (32 adds on one
+// word queued in L2), polling every post, an acquire per poll, fence.acquire after the
+// polls, a __nanosleep back-off, tagged posts. Posts are double-buffered by a phase that
+// flips once per call: a call uses its phase's half, which the call before it zeroed, and
+// zeroes the words the call before it used in the other half (so the scratch needs zeroing
+// once, not per call; the kernel boundary orders those plain stores before the next call's
+// atomics). The phase flips when the last block of the grid has read it (the `entered`
+// count; all blocks read it at entry, before posting).
 struct ScratchLayout {
   static constexpr int kLine = 32;  // words per 128-byte line: polled words apart from counters
   static constexpr int64_t kPhase = 0;
@@ -89,17 +90,19 @@ struct ScratchLayout {
   static constexpr int64_t kUsed = 2 * kLine;  // [2]: words of each half its last call posted
   // [2][2]: the units handed out so far in pass 1 and in pass 2 (the dynamic kernels)
   __host__ __device__ static constexpr int64_t Counter(unsigned phase, int pass) { return 3 * kLine + phase * 16 + pass; }
-  // [2][16]: the global modes' 64-bit word of each phase (kernels/global_max_word.h)
+  // [2]: the global modes' word of each phase, a half line apart
   __device__ static unsigned long long* GlobalWord(unsigned* scratch, unsigned phase) {
     return reinterpret_cast<unsigned long long*>(scratch + 4 * kLine + phase * 16);
   }
   static constexpr int64_t kPosts = 5 * kLine;  // [2][PostWords]
-  // Colwise, per phase: strip s's kStrip maxima, then its count a line further.
-  __host__ __device__ static constexpr int64_t StripPosts(int strip_cols, int64_t s) { return s * (strip_cols + kLine); }
+  // Colwise, per phase: strip s's kStrip column words (two 32-bit words each; whole lines).
+  __host__ __device__ static constexpr int64_t StripPosts(int strip_cols, int64_t s) { return s * 2 * strip_cols; }
+  __device__ static unsigned long long* ColumnWords(unsigned* posts, int strip_cols, int64_t s) {
+    return reinterpret_cast<unsigned long long*>(posts + StripPosts(strip_cols, s));
+  }
   static int64_t PostWords(int64_t rows, int64_t cols);
   static int64_t Words(int64_t rows, int64_t cols) { return kPosts + 2 * PostWords(rows, cols); }
 };
-
 
 __device__ __forceinline__ unsigned LoadRelaxed(const unsigned* p) {
   unsigned v;
@@ -111,41 +114,26 @@ __device__ __forceinline__ unsigned LoadAcquire(const unsigned* p) {
   asm volatile("ld.acquire.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
   return v;
 }
-// Fold a non-negative maximum into a word; count a poster in after its earlier writes.
-__device__ __forceinline__ void FoldMax(unsigned* p, float m) {
-  asm volatile("red.relaxed.gpu.global.max.u32 [%0], %1;" ::"l"(p), "r"(__float_as_uint(m)) : "memory");
-}
-__device__ __forceinline__ void CountIn(unsigned* p) {
-  asm volatile("red.release.gpu.global.add.u32 [%0], 1;" ::"l"(p) : "memory");
-}
-// Colwise's wait for a strip's count. Relaxed polls, one acquire once the count is reached:
-// an acquire per poll (an L1 invalidation each) was 0.3-0.8% slower for the global modes
-// at 8 MB when they used this wait (s17 quantize_ab); fence.acquire after the polls instead
-// of the load tied (s18), a __nanosleep back-off too. The poster's release (CountIn: its
-// MEMBAR waits for the block's red.max to reach L2) costs 0.2 us at 8 MB (s18: a relaxed
-// count, incorrect, was that much faster); a strip's 64 maxima do not fit the global modes'
-// one-word form.
-__device__ __forceinline__ void WaitForCount(const unsigned* p, unsigned count) {
-  while (LoadRelaxed(p) < count) {
-  }
-  LoadAcquire(p);
-}
 
-// The global modes' exchange: one 64-bit word per phase, every access a 64-bit relaxed
-// operation (kernels/global_max_word.h says why a poll that sees every block counted in also
-// sees the final maximum). Against the two 32-bit words it replaced (red.max, then a count
-// added with release; readers polled the count, loaded it again with acquire, then read the
-// max), the poster's release became the atom.max's round trip and the reader's two dependent
-// reads after the poll went: H200, s19 quantize_ab, global 0.979x and global_T 0.982x over
-// the 16 shapes, 6.01 -> 5.84 and 6.23 -> 6.08 us at 8 MB.
-__device__ __forceinline__ void PostGlobalMax(unsigned long long* word, float m) {
+// Post a maximum to its word (kernels/max_word.h): atom.max, then the add-back.
+__device__ __forceinline__ void PostMax(unsigned long long* word, float m) {
   const unsigned long long mine = PostedMax(__float_as_uint(m));
   unsigned long long old;
   asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old) : "l"(word), "l"(mine) : "memory");
   asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(word), "l"(AddBack(mine, old)) : "memory");
 }
-// The maximum once `blocks` blocks have posted.
-__device__ __forceinline__ float WaitForGlobalMax(const unsigned long long* word, unsigned blocks) {
+// Two adjacent columns' maxima (colwise: a thread posts two), both atom.max in flight at once;
+// a column outside w posts nothing.
+__device__ __forceinline__ void PostMaxPair(unsigned long long* words, float m0, float m1, bool post0, bool post1) {
+  const unsigned long long mine0 = PostedMax(__float_as_uint(m0)), mine1 = PostedMax(__float_as_uint(m1));
+  unsigned long long old0 = 0, old1 = 0;
+  if (post0) asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old0) : "l"(words), "l"(mine0) : "memory");
+  if (post1) asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old1) : "l"(words + 1), "l"(mine1) : "memory");
+  if (post0) asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(words), "l"(AddBack(mine0, old0)) : "memory");
+  if (post1) asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(words + 1), "l"(AddBack(mine1, old1)) : "memory");
+}
+// The maximum once `blocks` blocks have posted to the word.
+__device__ __forceinline__ float WaitForMax(const unsigned long long* word, unsigned blocks) {
   unsigned long long v;
   do {
     asm volatile("ld.relaxed.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(word) : "memory");
@@ -579,19 +567,17 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         __half2 o = colred[0][t];
         for (int w = 1; w < Shape::kRowGroups; ++w) o = Max2(o, colred[w][t]);
         const int64_t c = g.c0 + 2 * t;
-        unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
-        if (c < p.cols) FoldMax(strip + 2 * t, __low2float(o));
-        if (c + 1 < p.cols) FoldMax(strip + 2 * t + 1, __high2float(o));
+        unsigned long long* words = ScratchLayout::ColumnWords(posts(phase), kStrip, g.c0 / kStrip) + 2 * t;
+        PostMaxPair(words, __low2float(o), __high2float(o), c < p.cols, c + 1 < p.cols);
       }
-      __syncthreads();
-      if (t == 0) CountIn(posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip) + kStrip);
+      __syncthreads();  // colred is read before the next region's pass 1 writes it
     } else {
       gmax = Max2(Max2(m[0], m[1]), Max2(m[2], m[3]));
     }
   }
   if constexpr (!kColwise) {
     const float m = detail::BlockMax(fmaxf(__low2float(gmax), __high2float(gmax)), blockred);
-    if (t == 0) PostGlobalMax(ScratchLayout::GlobalWord(p.scratch, phase), m);
+    if (t == 0) PostMax(ScratchLayout::GlobalWord(p.scratch, phase), m);
   }
   WQ_MARK(1);
   LetNextGridLaunch();
@@ -629,9 +615,9 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   }
 
   if constexpr (!kColwise) {
-    // Thread 0 polls the arrival count until every block has counted in, then reads the max.
+    // Thread 0 polls the word until every block has posted; the same value holds the max.
     __shared__ float seen;
-    if (t == 0) seen = WaitForGlobalMax(ScratchLayout::GlobalWord(p.scratch, phase), gridDim.x);
+    if (t == 0) seen = WaitForMax(ScratchLayout::GlobalWord(p.scratch, phase), gridDim.x);
     __syncthreads();
     WQ_MARK(2);
     const float absmax = seen;
@@ -667,14 +653,14 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   for (int item = first_item; item >= static_cast<int>(blockIdx.x) && !kDynamic; item -= gridDim.x) {
     const Region g = item == first_item ? first_region : RegionOf<kStrip>(p, item);
     if constexpr (kColwise) {
-      // The strip's column maxima once every chunk's block has counted in: thread t <
-      // kStrip waits for the count itself (its own acquire) and reads column t's maximum.
+      // Column t's maximum once every chunk's block has posted it: thread t < kStrip polls
+      // the column's word.
       __syncthreads();  // the previous region's divisors are no longer read
       if (t < kStrip) {
-        const unsigned* strip = posts(phase) + ScratchLayout::StripPosts(kStrip, g.c0 / kStrip);
-        WaitForCount(strip + kStrip, static_cast<unsigned>(p.chunks));
         const int64_t c = g.c0 + t;
-        const float m = c < p.cols ? __uint_as_float(LoadRelaxed(strip + t)) : 0.0f;
+        const float m = c < p.cols ? WaitForMax(ScratchLayout::ColumnWords(posts(phase), kStrip, g.c0 / kStrip) + t,
+                                                      static_cast<unsigned>(p.chunks))
+                                   : 0.0f;
         if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
         divisor[t] = detail::MakeDivisor(m);
       }
@@ -734,7 +720,7 @@ absl::StatusOr<Decomposition> Decompose(int64_t rows, int64_t cols, int strip_co
 }
 
 // Posts one half of the scratch holds (colwise): the most StripPosts over the strip widths a
-// launch can have (a ragged last strip takes a whole strip's words: 288 for one column in a
+// launch can have (a ragged last strip takes a whole strip's words: 512 for one column in a
 // 256-column strip). Every strip's words start a line (StripPosts are whole lines).
 int64_t ScratchLayout::PostWords(int64_t /*rows*/, int64_t cols) {
   int64_t words = 0;

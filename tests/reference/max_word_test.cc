@@ -1,9 +1,9 @@
-// The global weight quantizers' one-word exchange (kernels/global_max_word.h) on the CPU:
+// The weight quantizers' one-word exchange of a maximum (kernels/max_word.h) on the CPU:
 // every poster's two atomic operations (atom.max, then the add-back) applied to one word in
 // every order the posters can interleave them, checking what a reader may see after each
 // operation: a count of all posters only once every operation is in, and then the largest
 // maximum.
-#include "kernels/global_max_word.h"
+#include "kernels/max_word.h"
 
 #include <gtest/gtest.h>
 
@@ -72,14 +72,14 @@ void CheckEveryInterleaving(const std::vector<uint32_t>& maxima) {
   EXPECT_EQ(schedules, want);
 }
 
-TEST(GlobalMaxWord, EveryInterleavingOfFivePosters) {
+TEST(MaxWord, EveryInterleavingOfFivePosters) {
   // Rising, falling, tied and zero maxima (float bits of 0, 1.5, 2, 2 and 65504).
   CheckEveryInterleaving({0x00000000u, 0x3FC00000u, 0x40000000u, 0x40000000u, 0x477FE000u});
   CheckEveryInterleaving({0x477FE000u, 0x40000000u, 0x3FC00000u, 0x3F800000u, 0x00000000u});
   CheckEveryInterleaving({0u, 0u, 0u, 0u, 0u});
 }
 
-TEST(GlobalMaxWord, RandomSchedulesOfManyPosters) {
+TEST(MaxWord, RandomSchedulesOfManyPosters) {
   std::mt19937 rng(7);
   for (int round = 0; round < 200; ++round) {
     const int n = 1 + static_cast<int>(rng() % 1024);  // up to the kernel's largest grid
@@ -93,7 +93,7 @@ TEST(GlobalMaxWord, RandomSchedulesOfManyPosters) {
   }
 }
 
-TEST(GlobalMaxWord, AddBackRestoresTheCountARaiseTookAway) {
+TEST(MaxWord, AddBackRestoresTheCountARaiseTookAway) {
   const uint64_t word = (uint64_t{0x3F800000u} << 32) | 41;  // max 1.0, 41 counted in
   EXPECT_EQ(AddBack(PostedMax(0x40000000u), word), 42u);   // raises to 2.0: owes 41 + its own
   EXPECT_EQ(AddBack(PostedMax(0x3F800000u), word), 1u);    // ties: the max left the word as it was
