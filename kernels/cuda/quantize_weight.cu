@@ -115,22 +115,29 @@ __device__ __forceinline__ unsigned LoadAcquire(const unsigned* p) {
   return v;
 }
 
-// Post a maximum to its word (kernels/max_word.h): atom.max, then the add-back.
+// The two operations of a post to a word (kernels/max_word.h).
+__device__ __forceinline__ unsigned long long AtomMax(unsigned long long* word, unsigned long long v) {
+  unsigned long long old;
+  asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old) : "l"(word), "l"(v) : "memory");
+  return old;
+}
+__device__ __forceinline__ void RedAdd(unsigned long long* word, unsigned long long v) {
+  asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(word), "l"(v) : "memory");
+}
+// Post a maximum to its word: atom.max, then the add-back.
 __device__ __forceinline__ void PostMax(unsigned long long* word, float m) {
   const unsigned long long mine = PostedMax(__float_as_uint(m));
-  unsigned long long old;
-  asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old) : "l"(word), "l"(mine) : "memory");
-  asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(word), "l"(AddBack(mine, old)) : "memory");
+  RedAdd(word, AddBack(mine, AtomMax(word, mine)));
 }
 // Two adjacent columns' maxima (colwise: a thread posts two), both atom.max in flight at once;
 // a column outside w posts nothing.
 __device__ __forceinline__ void PostMaxPair(unsigned long long* words, float m0, float m1, bool post0, bool post1) {
   const unsigned long long mine0 = PostedMax(__float_as_uint(m0)), mine1 = PostedMax(__float_as_uint(m1));
   unsigned long long old0 = 0, old1 = 0;
-  if (post0) asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old0) : "l"(words), "l"(mine0) : "memory");
-  if (post1) asm volatile("atom.relaxed.gpu.global.max.u64 %0, [%1], %2;" : "=l"(old1) : "l"(words + 1), "l"(mine1) : "memory");
-  if (post0) asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(words), "l"(AddBack(mine0, old0)) : "memory");
-  if (post1) asm volatile("red.relaxed.gpu.global.add.u64 [%0], %1;" ::"l"(words + 1), "l"(AddBack(mine1, old1)) : "memory");
+  if (post0) old0 = AtomMax(words, mine0);
+  if (post1) old1 = AtomMax(words + 1, mine1);
+  if (post0) RedAdd(words, AddBack(mine0, old0));
+  if (post1) RedAdd(words + 1, AddBack(mine1, old1));
 }
 // The maximum once `blocks` blocks have posted to the word.
 __device__ __forceinline__ float WaitForMax(const unsigned long long* word, unsigned blocks) {
@@ -658,9 +665,8 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       __syncthreads();  // the previous region's divisors are no longer read
       if (t < kStrip) {
         const int64_t c = g.c0 + t;
-        const float m = c < p.cols ? WaitForMax(ScratchLayout::ColumnWords(posts(phase), kStrip, g.c0 / kStrip) + t,
-                                                      static_cast<unsigned>(p.chunks))
-                                   : 0.0f;
+        const float m =
+            c < p.cols ? WaitForMax(ScratchLayout::ColumnWords(posts(phase), kStrip, g.c0 / kStrip) + t, p.chunks) : 0.0f;
         if (g.chunk == 0 && c < p.cols) p.state[c] = __float2half_rn(m);
         divisor[t] = detail::MakeDivisor(m);
       }
