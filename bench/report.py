@@ -83,15 +83,14 @@ def summary(ours, torch, bnb, fp16_interleaved, sources=(), int8_interleaved=Non
         for o in OPS[3:7]:
             if o not in r:
                 continue
+            ours_mhz = stat(r, o, "sm_clock_mhz_after")
             if b >= 32768 and min(din, dout) >= 2048:
                 big.append(tops(b, din, dout, r[o]))
-                clock = stat(r, o, "sm_clock_mhz_after")
-                if clock:
-                    clocks.append(clock)
-                    of_peak.append(tops(b, din, dout, r[o]) / (clock * INT8_OPS_PER_MHZ))
+                if ours_mhz:
+                    clocks.append(ours_mhz)
+                    of_peak.append(tops(b, din, dout, r[o]) / (ours_mhz * INT8_OPS_PER_MHZ))
             if o in q:
                 ratios.append(q[o] / r[o])
-                ours_mhz = stat(r, o, "sm_clock_mhz_after")
                 bnb_mhz = q.get("sm_clock_mhz_after_" + o)
                 if ours_mhz and bnb_mhz:
                     bnb_clocks.append(bnb_mhz)
