@@ -104,6 +104,58 @@ struct ScratchLayout {
   static int64_t Words(int64_t rows, int64_t cols) { return kPosts + 2 * PostWords(rows, cols); }
 };
 
+#ifdef SWITCHBACK_WQ_TIMELINE
+// bench/quantize_timeline builds this file with per-block stamps (thread 0): entry, pass 1
+// done and posted, posts seen, divisor known (global modes), exit, and pass 1's loads done
+// (its last pass's vectors in registers); %globaltimer (256 ns steps on the H200) to line
+// blocks up, clock64 (SM cycles) for the spans within a block. Colwise also records the
+// strip and SM of each block and thread 0's last wait: when it began polling, how many loads.
+}  // namespace
+__device__ unsigned long long g_wq_timeline[1024][6];
+__device__ long long g_wq_cycles[1024][6];
+__device__ int g_wq_strip[1024];  // colwise: the strip of the block's last region (pass 2)
+// thread 0's last wait for posts: when it began polling (%globaltimer) and how many loads it took
+__device__ unsigned long long g_wq_poll_start[1024];
+__device__ unsigned g_wq_polls[1024];
+__device__ unsigned g_wq_smid[1024];
+namespace {
+#define WQ_MARK(i)                                                             \
+  do {                                                                         \
+    if (threadIdx.x == 0 && blockIdx.x < 1024) {                               \
+      unsigned long long t_;                                                   \
+      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));                   \
+      g_wq_timeline[blockIdx.x][i] = t_;                                       \
+      g_wq_cycles[blockIdx.x][i] = clock64();                                  \
+    }                                                                          \
+  } while (0)
+#define WQ_STRIP(s)                                             \
+  do {                                                          \
+    if (threadIdx.x == 0 && blockIdx.x < 1024) {                \
+      unsigned sm_;                                             \
+      asm volatile("mov.u32 %0, %%smid;" : "=r"(sm_));          \
+      g_wq_strip[blockIdx.x] = (s);                             \
+      g_wq_smid[blockIdx.x] = sm_;                              \
+    }                                                           \
+  } while (0)
+#define WQ_POLL_START()                                                  \
+  do {                                                                   \
+    if (threadIdx.x == 0 && blockIdx.x < 1024) {                         \
+      unsigned long long t_;                                             \
+      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));             \
+      g_wq_poll_start[blockIdx.x] = t_;                                  \
+    }                                                                    \
+  } while (0)
+#define WQ_POLLS(n)                                                         \
+  do {                                                                      \
+    if (threadIdx.x == 0 && blockIdx.x < 1024) g_wq_polls[blockIdx.x] = (n); \
+  } while (0)
+#else
+#define WQ_MARK(i)
+#define WQ_STRIP(s)
+#define WQ_POLL_START()
+#define WQ_POLLS(n)
+#endif
+
 __device__ __forceinline__ unsigned LoadRelaxed(const unsigned* p) {
   unsigned v;
   asm volatile("ld.relaxed.gpu.global.u32 %0, [%1];" : "=r"(v) : "l"(p) : "memory");
@@ -142,9 +194,17 @@ __device__ __forceinline__ void PostMaxPair(unsigned long long* words, float m0,
 // The maximum once `blocks` blocks have posted to the word.
 __device__ __forceinline__ float WaitForMax(const unsigned long long* word, unsigned blocks) {
   unsigned long long v;
+  WQ_POLL_START();
+#ifdef SWITCHBACK_WQ_TIMELINE
+  unsigned polls = 0;
+#endif
   do {
     asm volatile("ld.relaxed.gpu.global.u64 %0, [%1];" : "=l"(v) : "l"(word) : "memory");
+#ifdef SWITCHBACK_WQ_TIMELINE
+    ++polls;
+#endif
   } while (CountedIn(v) < blocks);
+  WQ_POLLS(polls);
   return __uint_as_float(MaxBits(v));
 }
 
@@ -319,27 +379,6 @@ __device__ __forceinline__ void LetNextGridLaunch() {
 #endif
 }
 
-#ifdef SWITCHBACK_WQ_TIMELINE
-// bench/quantize_timeline builds this file with per-block stamps (thread 0): entry, pass 1
-// done and posted, posts seen, divisor known (global modes), exit, and pass 1's loads done
-// (its last pass's vectors in registers); %globaltimer (256 ns steps on the H200) to line
-// blocks up, clock64 (SM cycles) for the spans within a block.
-}  // namespace
-__device__ unsigned long long g_wq_timeline[1024][6];
-__device__ long long g_wq_cycles[1024][6];
-namespace {
-#define WQ_MARK(i)                                                             \
-  do {                                                                         \
-    if (threadIdx.x == 0 && blockIdx.x < 1024) {                               \
-      unsigned long long t_;                                                   \
-      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));                   \
-      g_wq_timeline[blockIdx.x][i] = t_;                                       \
-      g_wq_cycles[blockIdx.x][i] = clock64();                                  \
-    }                                                                          \
-  } while (0)
-#else
-#define WQ_MARK(i)
-#endif
 
 // Pass 2 of pass j of region g: from cache slot `slot` if that is below cached_passes, else
 // from global memory; the codes stored. (g by value: by reference, the 256-column global_T
@@ -671,6 +710,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
         divisor[t] = detail::MakeDivisor(m);
       }
       WQ_MARK(2);
+      WQ_STRIP(static_cast<int>(g.c0 / kStrip));
     }
     __syncthreads();
     for (int j = g.passes - 1; j >= 0; --j) {
