@@ -36,6 +36,7 @@ __global__ void Fill(__half* p, int64_t n) {
 struct Polls {
   unsigned long long start[1024];
   unsigned count[1024], smid[1024];
+  long long steps[1024][5];  // clock64 after the grid-launch hint, housekeeping, first region, barrier, at the poll
 };
 
 void PrintStrips(const unsigned long long (&tl)[1024][6], const int (&strip_of)[1024], const Polls& polls,
@@ -78,11 +79,26 @@ void PrintStrips(const unsigned long long (&tl)[1024][6], const int (&strip_of)[
   std::sort(order.begin(), order.end(), [&](int a, int b) { return tl[a][2] > tl[b][2]; });
   auto us = [&](unsigned long long t) { return (static_cast<double>(t) - static_cast<double>(entry)) / 1e3; };
   auto describe = [&](int b) {
-    char text[160];
-    std::snprintf(text, sizeof(text), "block %3d strip %2d SM %3u: posted %5.2f, polled from %5.2f, %4u loads, seen %5.2f, exit %5.2f", b,
-                  strip_of[b], polls.smid[b], us(tl[b][1]), us(polls.start[b]), polls.count[b], us(tl[b][2]), us(tl[b][4]));
+    char text[240];
+    const long long* st = polls.steps[b];
+    std::snprintf(text, sizeof(text),
+                  "block %3d strip %2d SM %3u: posted %5.2f, polled from %5.2f, %4u loads, seen %5.2f, exit %5.2f "
+                  "[cycles after the post: hint %lld, housekeeping %lld, region %lld, barrier %lld, poll %lld]",
+                  b, strip_of[b], polls.smid[b], us(tl[b][1]), us(polls.start[b]), polls.count[b], us(tl[b][2]), us(tl[b][4]),
+                  st[0], st[1], st[2], st[3], st[4]);
     return std::string(text);
   };
+  {  // the median block's steps
+    long long med[5];
+    for (int i = 0; i < 5; ++i) {
+      std::vector<long long> v;
+      for (int b : order) v.push_back(polls.steps[b][i]);
+      std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+      med[i] = v[v.size() / 2];
+    }
+    std::printf("%26s median block, cycles after its post: grid-launch hint %lld, housekeeping %lld, first region %lld, "
+                "barrier %lld, first poll %lld\n", "", med[0], med[1], med[2], med[3], med[4]);
+  }
   for (size_t i = 0; i < order.size() && i < 6; ++i) {
     const int b = order[i];
     int other = -1;
@@ -157,6 +173,10 @@ int main(int argc, char** argv) {
       cudaMemcpyFromSymbol(polls.start, cuda::g_wq_poll_start, sizeof(polls.start));
       cudaMemcpyFromSymbol(polls.count, cuda::g_wq_polls, sizeof(polls.count));
       cudaMemcpyFromSymbol(polls.smid, cuda::g_wq_smid, sizeof(polls.smid));
+      cudaMemcpyFromSymbol(polls.steps, cuda::g_wq_steps, sizeof(polls.steps));
+      for (int b = 0; b < 1024; ++b) {  // relative to the block's post (its mark 1), in cycles
+        for (int i = 0; i < 5; ++i) polls.steps[b][i] = cy[b][1] == 0 ? 0 : polls.steps[b][i] - cy[b][1];
+      }
       // Per-block spans in cycles: loads (entry -> loads done), post (-> posted), wait (->
       // posts seen), pass 2 (-> exit); and cycles per ns over the block's life.
       std::vector<double> spans[4], ghz;

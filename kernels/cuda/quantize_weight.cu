@@ -118,6 +118,8 @@ __device__ int g_wq_strip[1024];  // colwise: the strip of the block's last regi
 __device__ unsigned long long g_wq_poll_start[1024];
 __device__ unsigned g_wq_polls[1024];
 __device__ unsigned g_wq_smid[1024];
+// thread 0's clock64 after each step from its post to its first poll (colwise; WQ_STEP)
+__device__ long long g_wq_steps[1024][5];
 namespace {
 #define WQ_MARK(i)                                                             \
   do {                                                                         \
@@ -143,7 +145,12 @@ namespace {
       unsigned long long t_;                                             \
       asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));             \
       g_wq_poll_start[blockIdx.x] = t_;                                  \
+      g_wq_steps[blockIdx.x][4] = clock64();                             \
     }                                                                    \
+  } while (0)
+#define WQ_STEP(i)                                                  \
+  do {                                                              \
+    if (threadIdx.x == 0 && blockIdx.x < 1024) g_wq_steps[blockIdx.x][i] = clock64(); \
   } while (0)
 #define WQ_POLLS(n)                                                         \
   do {                                                                      \
@@ -153,6 +160,7 @@ namespace {
 #define WQ_MARK(i)
 #define WQ_STRIP(s)
 #define WQ_POLL_START()
+#define WQ_STEP(i)
 #define WQ_POLLS(n)
 #endif
 
@@ -627,6 +635,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
   }
   WQ_MARK(1);
   LetNextGridLaunch();
+  WQ_STEP(0);
   // Housekeeping for the next call, while the other blocks finish pass 1: zero what the call
   // before posted in the other half, record what this one posts, flip the phase once every
   // block has read it.
@@ -649,6 +658,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     }
   }
 
+  WQ_STEP(1);
   // Pass 2's first region (the integer divisions by the grid and strip counts), worked out
   // while this block waits for the posts, not after: once the maxima are known pass 2 is
   // issue-bound, and these were a third of its instructions (global, 8 MB). The empty asm
@@ -659,6 +669,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
     asm volatile("" ::"l"(first_region.r0), "l"(first_region.r1), "l"(first_region.c0), "r"(first_region.passes),
                  "r"(first_region.chunk));
   }
+  WQ_STEP(2);
 
   if constexpr (!kColwise) {
     // Thread 0 polls the word until every block has posted; the same value holds the max.
@@ -702,6 +713,7 @@ __global__ void __launch_bounds__(kThreads, 2) QuantizeWeightKernel(Params p) {
       // Column t's maximum once every chunk's block has posted it: thread t < kStrip polls
       // the column's word.
       __syncthreads();  // the previous region's divisors are no longer read
+      WQ_STEP(3);
       if (t < kStrip) {
         const int64_t c = g.c0 + t;
         const float m =
