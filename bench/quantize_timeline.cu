@@ -8,7 +8,9 @@
 // pass 1's loads, its reduction and post, the wait for the posts, pass 2; and the SM clock
 // they imply. For colwise a third line takes the blocks by strip: when each strip's last
 // block posted, and how long after that the first and the last of its blocks saw the posts
-// (so that a late strip can be told from a slow exchange). Not a test.
+// (so that a late strip can be told from a slow exchange), then the median block's cycles
+// from its post through each step to its first poll, and the six blocks that saw their
+// strip last with the other block on their SM. Not a test.
 //
 //   quantize_timeline [--strip 64|256] [--launch 0..3] [rows cols ...]
 //   (default: the sweep's w shapes 4096 x 1024 ... 16384 x 4096; --strip and --launch as in
