@@ -121,40 +121,46 @@ __device__ unsigned g_wq_smid[1024];
 // thread 0's clock64 after each step from its post to its first poll (colwise; WQ_STEP)
 __device__ long long g_wq_steps[1024][5];
 namespace {
-#define WQ_MARK(i)                                                             \
-  do {                                                                         \
-    if (threadIdx.x == 0 && blockIdx.x < 1024) {                               \
-      unsigned long long t_;                                                   \
-      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));                   \
-      g_wq_timeline[blockIdx.x][i] = t_;                                       \
-      g_wq_cycles[blockIdx.x][i] = clock64();                                  \
-    }                                                                          \
+// Thread 0 of the first 1024 blocks stamps; %globaltimer lines blocks up.
+__device__ __forceinline__ bool WqStamps() { return threadIdx.x == 0 && blockIdx.x < 1024; }
+__device__ __forceinline__ unsigned long long WqNow() {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+__device__ __forceinline__ unsigned WqSm() {
+  unsigned sm;
+  asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+  return sm;
+}
+#define WQ_MARK(i)                                \
+  do {                                            \
+    if (WqStamps()) {                             \
+      g_wq_timeline[blockIdx.x][i] = WqNow();     \
+      g_wq_cycles[blockIdx.x][i] = clock64();     \
+    }                                             \
   } while (0)
-#define WQ_STRIP(s)                                             \
-  do {                                                          \
-    if (threadIdx.x == 0 && blockIdx.x < 1024) {                \
-      unsigned sm_;                                             \
-      asm volatile("mov.u32 %0, %%smid;" : "=r"(sm_));          \
-      g_wq_strip[blockIdx.x] = (s);                             \
-      g_wq_smid[blockIdx.x] = sm_;                              \
-    }                                                           \
+#define WQ_STRIP(s)                               \
+  do {                                            \
+    if (WqStamps()) {                             \
+      g_wq_strip[blockIdx.x] = (s);               \
+      g_wq_smid[blockIdx.x] = WqSm();             \
+    }                                             \
   } while (0)
-#define WQ_POLL_START()                                                  \
-  do {                                                                   \
-    if (threadIdx.x == 0 && blockIdx.x < 1024) {                         \
-      unsigned long long t_;                                             \
-      asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t_));             \
-      g_wq_poll_start[blockIdx.x] = t_;                                  \
-      g_wq_steps[blockIdx.x][4] = clock64();                             \
-    }                                                                    \
+#define WQ_POLL_START()                           \
+  do {                                            \
+    if (WqStamps()) {                             \
+      g_wq_poll_start[blockIdx.x] = WqNow();      \
+      g_wq_steps[blockIdx.x][4] = clock64();      \
+    }                                             \
   } while (0)
-#define WQ_STEP(i)                                                  \
-  do {                                                              \
-    if (threadIdx.x == 0 && blockIdx.x < 1024) g_wq_steps[blockIdx.x][i] = clock64(); \
+#define WQ_STEP(i)                                                 \
+  do {                                                             \
+    if (WqStamps()) g_wq_steps[blockIdx.x][i] = clock64();         \
   } while (0)
-#define WQ_POLLS(n)                                                         \
-  do {                                                                      \
-    if (threadIdx.x == 0 && blockIdx.x < 1024) g_wq_polls[blockIdx.x] = (n); \
+#define WQ_POLLS(n)                                                \
+  do {                                                             \
+    if (WqStamps()) g_wq_polls[blockIdx.x] = (n);                  \
   } while (0)
 #else
 #define WQ_MARK(i)
