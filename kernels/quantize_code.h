@@ -3,18 +3,23 @@
 //
 // code = round_half_even(127 * (v / absmax)) with IEEE division costs a MUFU reciprocal, a
 // slow-path check and a quarter-rate float-to-int conversion per element on the GPU. Here
-// 1 / absmax is held as two floats, hi = RN(1 / absmax) and lo ~ 1 / absmax - hi (taken once
-// per group), the quotient is RN(v * hi + RN(v * lo)) (one FMUL, one FFMA), and the
-// conversion to an integer is an add of 1.5 * 2^23, whose round-half-even leaves the code in
-// the low bits: four fp32 operations per element.
+// 127 / absmax is held as two floats, scale = RN(127 RN(1 / absmax)) and scale_lo ~ 127 /
+// absmax - scale (taken once per group, from the one reciprocal; the residual 127 - absmax *
+// scale is exact), the scaled quotient is RN(v * scale + RN(v * scale_lo)) (one
+// FMUL, one FFMA), and the conversion to an integer is an add of 1.5 * 2^23, whose
+// round-half-even leaves the code in the low bits: three fp32 operations per element.
 //
-// Why the quotient is RN(v / absmax) exactly: v and absmax are fp16 values, so v / absmax
-// lies at least 2^-36 |v / absmax| away from every fp32 rounding midpoint (a midpoint has a
-// 25-bit significand, and absmax times one would need more than v's 11 bits), while
-// v * hi + RN(v * lo) is within 2^-46 |v / absmax| of it; both round the same way. The
-// exhaustive tests check all 5 * 10^8 pairs |v| <= absmax (tests/reference/
-// quantize_code_test.cc on the CPU, tests/cuda on the GPU). The former form (a Newton step,
-// two FFMAs after the FMUL) gave the same codes with one operation more per element.
+// Why the scaled quotient is RN(127 v / absmax) exactly: 127 v has at most 18 significant
+// bits and absmax 11, so 127 v / absmax lies at least ~2^-36 of itself away from every fp32
+// rounding midpoint (a midpoint has a 25-bit significand, and absmax times one would need
+// more than 18 bits), while v * scale + RN(v * scale_lo) is within ~2^-46 of it; both round
+// the same way. That the integer rounding of RN(127 v / absmax) equals the reference's, which
+// rounds v / absmax to fp32 first, is what the exhaustive tests check for all 5 * 10^8 pairs
+// |v| <= absmax (tests/reference/quantize_code_test.cc on the CPU, tests/cuda on the GPU).
+// The former form (RN(v / absmax) from 1 / absmax's two floats, then a multiply by 127: one
+// fp32 operation more per element, 16 more per 16 codes) gave the same codes; folding 127 into
+// the fused multiply-add of the conversion instead (RN(127 q + 1.5 * 2^23)) does not (11956
+// pairs differ).
 #pragma once
 
 #include <cstdint>
@@ -30,20 +35,22 @@
 namespace switchback {
 
 struct Divisor {
-  float recip;     // RN(1 / absmax); 0 when absmax is 0, which makes every code 0
-  float recip_lo;  // RN(RN(1 - absmax * recip) * recip) ~ 1 / absmax - recip; 0 when absmax is 0
+  float scale;     // RN(127 * RN(1 / absmax)); 0 when absmax is 0, which makes every code 0
+  float scale_lo;  // RN(RN(127 - absmax * scale) * RN(1 / absmax)) ~ 127 / absmax - scale; 0 when absmax is 0
 };
 
 SB_HOST_DEVICE inline Divisor MakeDivisor(float absmax) {
   if (absmax == 0.0f) return {0.0f, 0.0f};
 #if defined(__CUDA_ARCH__)
   const float recip = __frcp_rn(absmax);
-  const float residual = __fmaf_rn(-absmax, recip, 1.0f);  // exact
-  return {recip, __fmul_rn(residual, recip)};
+  const float scale = __fmul_rn(127.0f, recip);
+  const float residual = __fmaf_rn(-absmax, scale, 127.0f);  // exact
+  return {scale, __fmul_rn(residual, recip)};
 #else
   const float recip = 1.0f / absmax;
-  const float residual = std::fma(-absmax, recip, 1.0f);
-  return {recip, std::fma(residual, recip, 0.0f)};
+  const float scale = std::fma(127.0f, recip, 0.0f);
+  const float residual = std::fma(-absmax, scale, 127.0f);
+  return {scale, std::fma(residual, recip, 0.0f)};
 #endif
 }
 
@@ -51,11 +58,11 @@ SB_HOST_DEVICE inline Divisor MakeDivisor(float absmax) {
 // Every operation is explicitly rounded (no contraction into other FMAs).
 SB_HOST_DEVICE inline uint32_t CodeBits(float v, Divisor d) {
 #if defined(__CUDA_ARCH__)
-  const float q = __fmaf_rn(v, d.recip, __fmul_rn(v, d.recip_lo));  // == RN(v / absmax)
-  return __float_as_uint(__fadd_rn(__fmul_rn(127.0f, q), 12582912.0f));
+  const float q = __fmaf_rn(v, d.scale, __fmul_rn(v, d.scale_lo));  // == RN(127 v / absmax)
+  return __float_as_uint(__fadd_rn(q, 12582912.0f));
 #else
-  const float q = std::fma(v, d.recip, std::fma(v, d.recip_lo, 0.0f));
-  const float y = std::fma(std::fma(127.0f, q, 0.0f), 1.0f, 12582912.0f);
+  const float q = std::fma(v, d.scale, std::fma(v, d.scale_lo, 0.0f));
+  const float y = std::fma(q, 1.0f, 12582912.0f);
   uint32_t bits;
   std::memcpy(&bits, &y, sizeof(bits));
   return bits;
