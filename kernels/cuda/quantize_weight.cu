@@ -410,12 +410,13 @@ __device__ __forceinline__ void QuantizePass(const Params& p, const Region g, in
       // Thread t stores granule t % kGranules of columns c0 = t / kGranules, c0 + kStep, ...:
       // its places and store address are worked out once and stepped by constants (Place's
       // bits from the column, 0 and 3-4, do not change by a multiple of 32; its second unit
-      // is the first's neighbour, Place(c, 2 g + 1) = Place(c, 2 g) ^ 1). sm_90a SASS per 16-byte
-      // store: 102 instructions, against 126 with the index arithmetic worked out per store
-      // (142 before the code's 127 moved into the divisor, kernels/quantize_code.h). t is read here: taken from the caller, the 128- and 256-column kernels
-      // hoisted this out of the pass loops and spilled. Unrolled except in the dynamic kernel,
-      // where the unrolled stores made global_T at 128 MB 4% slower (H200, s21 quantize_ab:
-      // 96.6 -> 100.2 us; rolled 94.6; the region kernels 1-2% faster unrolled).
+      // is the first's neighbour, Place(c, 2 g + 1) = Place(c, 2 g) ^ 1). sm_90a SASS per
+      // 16-byte store: 102 instructions, against 126 with the index arithmetic worked out per
+      // store (142 before the code's 127 moved into the divisor, kernels/quantize_code.h).
+      // t is read here: taken from the caller, the 128- and 256-column kernels hoisted this
+      // out of the pass loops and spilled. Unrolled except in the dynamic kernel, where the
+      // unrolled stores made global_T at 128 MB 4% slower (H200, s21 quantize_ab: 96.6 ->
+      // 100.2 us; rolled 94.6; the region kernels 1-2% faster unrolled).
       constexpr int kStep = kThreads / Slot::kGranules;
       static_assert(kStep % 32 == 0);
       unsigned tid;
