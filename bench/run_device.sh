@@ -14,6 +14,11 @@
 #             BENCH_ARGS names the variants), then the quantizers on the weight shapes
 #             (bench/quantize_bench) and where the weight quantizers' time goes
 #             (bench/quantize_timeline); SM clock and power are logged meanwhile
+#   ceiling   bench/tensor_core_ceiling: the int8 tensor-core work alone (wgmma from shared
+#             memory or registers, no memory traffic) held under the power cap for 8 s per
+#             operand kind, beside our products on the same card before and after
+#             (CEILING_ARGS, default three large products; $OUT/ceiling.txt with the card's
+#             power limits)
 #   gemm_ab   int8 GEMM variants A/B on sustained timing: bench/int8_gemm_bench --sweep once per
 #             variant (GEMM_AB, the first is the base) in GEMM_AB_PASSES (default 2) alternating
 #             passes, one process each, summarized by bench/gemm_ab.py ($OUT/gemm_ab.txt)
@@ -143,6 +148,14 @@ if busy:
 PY
       "$BUNDLE/bin/quantize_bench" | tee -a "$OUT/bench.txt" || status=1
       "$BUNDLE/bin/quantize_timeline" | tee -a "$OUT/bench.txt" || status=1
+      ;;
+    ceiling)
+      nvidia-smi --query-gpu=name,power.limit,power.default_limit,power.max_limit,clocks.max.sm \
+        --format=csv >"$OUT/ceiling.txt" 2>&1 || true
+      # shellcheck disable=SC2086
+      timeout 600 "$BUNDLE/bin/tensor_core_ceiling" \
+        ${CEILING_ARGS:---gemm 131072 16384 4096 --gemm 131072 4096 16384 --gemm 65536 2048 8192} \
+        | tee -a "$OUT/ceiling.txt" || status=1
       ;;
     gemm_ab)
       [ -n "${GEMM_AB:-}" ] || { echo "gemm_ab: set GEMM_AB to the variants (the first is the base)" >&2; status=2; continue; }

@@ -22,7 +22,7 @@ bins=("$@")
 if [ ${#bins[@]} -eq 0 ]; then
   for f in "$build"/server/switchback-server "$build"/client/switchback-client \
            "$build"/tests/*/*_test "$build"/bench/int8_gemm_bench "$build"/bench/quantize_bench \
-           "$build"/bench/quantize_timeline; do
+           "$build"/bench/quantize_timeline "$build"/bench/tensor_core_ceiling; do
     [ -x "$f" ] && bins+=("$f")
   done
 fi
