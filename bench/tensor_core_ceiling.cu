@@ -19,11 +19,14 @@
 // over the int8 peak at the clock read (8192 ops per SM per cycle), and the clock event
 // reasons seen. --gemm M N K (repeatable) also holds our product (Int8MatmulDequant, the
 // variant the dispatcher picks, rowwise scales) on normal codes the same way, before and
-// after the ceiling runs, so both read the same card in the same state.
+// after the ceiling runs, so both read the same card in the same state. --variants V,W,...
+// holds each named sm90 variant instead ("-" is the dispatcher's pick): an A/B of variants
+// in TOP per joule, one held at a time, which turns in one loop cannot show.
+// --no-ceiling skips the ceiling arms (then only the products run, once).
 // Before timing, each form multiplies one block's tiles once and checks every int32 against
 // the host (so the descriptors and fragments read the operands meant).
 //
-//   tensor_core_ceiling [--seconds S] [--gemm M N K]...
+//   tensor_core_ceiling [--seconds S] [--gemm M N K]... [--variants V,W,...] [--no-ceiling]
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -40,6 +43,7 @@
 #include <vector>
 
 #include "engine/telemetry.h"
+#include "kernels/cuda/sm90/int8_gemm_sm90.h"
 #include "kernels/cuda/switchback_kernels.h"
 #include "kernels/random.h"
 
@@ -212,6 +216,16 @@ __global__ void FillScales(__half* p, int64_t n) {
     p[i] = __float2half(3.0f + (i % 7) * 0.25f);
 }
 
+std::vector<std::string> Split(const std::string& list) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= list.size();) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 template <typename T>
 T Median(std::vector<T> v) {
   if (v.empty()) return T{};
@@ -284,6 +298,8 @@ void Sustain(const std::string& name, const std::function<void()>& launch, doubl
 int main(int argc, char** argv) {
   double seconds = 8;
   std::vector<std::array<int64_t, 3>> gemms;
+  std::vector<std::string> variants = {"-"};
+  bool ceiling = true;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--seconds" && i + 1 < argc) {
@@ -291,10 +307,19 @@ int main(int argc, char** argv) {
     } else if (arg == "--gemm" && i + 3 < argc) {
       gemms.push_back({std::atoll(argv[i + 1]), std::atoll(argv[i + 2]), std::atoll(argv[i + 3])});
       i += 3;
+    } else if (arg == "--variants" && i + 1 < argc) {
+      variants = Split(argv[++i]);
+    } else if (arg == "--no-ceiling") {
+      ceiling = false;
     } else {
-      std::fprintf(stderr, "usage: tensor_core_ceiling [--seconds S] [--gemm M N K]...\n");
+      std::fprintf(stderr,
+                   "usage: tensor_core_ceiling [--seconds S] [--gemm M N K]... [--variants V,W,...] [--no-ceiling]\n");
       return 2;
     }
+  }
+  if (seconds < 3 || variants.empty()) {
+    std::fprintf(stderr, "tensor_core_ceiling: --seconds must be >= 3 (2 s settle), --variants non-empty\n");
+    return 2;
   }
   int device = 0, sms = 0;
   cudaDeviceProp prop{};
@@ -382,23 +407,29 @@ int main(int argc, char** argv) {
   auto run_products = [&](const char* when) {
     for (Gemm& g : products) {
       const int64_t m = g.shape[0], n = g.shape[1], k = g.shape[2];
-      auto launch = [&] {
-        const absl::Status s = switchback::cuda::Int8MatmulDequant(g.a, g.b, m, n, k, g.sa, g.sb, false, nullptr,
-                                                                  g.out, nullptr, &g.variant);
-        if (!s.ok()) {
-          std::fprintf(stderr, "Int8MatmulDequant: %s\n", std::string(s.message()).c_str());
-          std::exit(2);
-        }
-      };
-      launch();  // names the variant
-      CEILING_CHECK(cudaDeviceSynchronize());
-      const std::string name = "ours " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
-                               " " + g.variant + " " + when;
-      Sustain(name, launch, 2.0 * m * n * k, seconds, sms, *telemetry);
+      for (const std::string& v : variants) {
+        auto launch = [&] {
+          const absl::Status s =
+              v == "-" ? switchback::cuda::Int8MatmulDequant(g.a, g.b, m, n, k, g.sa, g.sb, false, nullptr, g.out,
+                                                             nullptr, &g.variant)
+                       : switchback::cuda::sm90::Int8MatmulDequantVariant(v, g.a, g.b, m, n, k, g.sa, g.sb, false,
+                                                                          nullptr, g.out, nullptr);
+          if (!s.ok()) {
+            std::fprintf(stderr, "%s: %s\n", v.c_str(), std::string(s.message()).c_str());
+            std::exit(2);
+          }
+        };
+        launch();  // names the dispatcher's variant
+        CEILING_CHECK(cudaDeviceSynchronize());
+        const std::string name = "ours " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
+                                 " " + (v == "-" ? g.variant : v) + " " + when;
+        Sustain(name, launch, 2.0 * m * n * k, seconds, sms, *telemetry);
+      }
     }
   };
-  run_products("(before)");
+  run_products(ceiling ? "(before)" : "");
   for (const bool register_a : {false, true}) {
+    if (!ceiling) break;
     for (int kind = 0; kind < 3; ++kind) {
       auto kernel = register_a ? CeilingKernel<true> : CeilingKernel<false>;
       const int8_t* a = tile_a + kind * kRowsA * kStageK;
@@ -410,7 +441,7 @@ int main(int argc, char** argv) {
               kOpsPerWgmma * 2 * kSteps * iterations * sms, seconds, sms, *telemetry);
     }
   }
-  run_products("(after)");
+  if (ceiling) run_products("(after)");
   for (Gemm& g : products) {
     cudaFree(g.a); cudaFree(g.b); cudaFree(g.sa); cudaFree(g.sb); cudaFree(g.out);
   }
