@@ -239,23 +239,37 @@ double Quantile(std::vector<double> v, double q) {
   return v[std::min(v.size() - 1, static_cast<size_t>(q * v.size()))];
 }
 
-// Holds `launch` back to back (a few launches queued ahead, each between its own events)
-// for `seconds`, and prints what the launches after the first 2 s sustained.
+// Holds `launch` back to back for `seconds` and prints what it sustained after the first 2 s.
+// Launches go in units of about 20 ms between two events (a short product is repeated), four
+// units queued ahead, and NVML is read at most every 100 ms: its calls take a millisecond or
+// more, and the GPU must never wait for the host, or it would idle, cool and clock up.
 void Sustain(const std::string& name, const std::function<void()>& launch, double ops_per_launch,
              double seconds, int sms, const switchback::GpuTelemetry& telemetry) {
-  constexpr int kAhead = 3;
-  constexpr double kSettle = 2.0;
+  constexpr int kAhead = 4;
+  constexpr double kSettle = 2.0, kUnitMs = 20.0, kSampleEvery = 0.1;
   std::array<cudaEvent_t, kAhead> start{}, stop{};
   for (int i = 0; i < kAhead; ++i) {
     CEILING_CHECK(cudaEventCreate(&start[i]));
     CEILING_CHECK(cudaEventCreate(&stop[i]));
   }
+  // Calibrate the unit on the second of two launches.
+  launch();
+  CEILING_CHECK(cudaEventRecord(start[0]));
+  launch();
+  CEILING_CHECK(cudaEventRecord(stop[0]));
+  CEILING_CHECK(cudaEventSynchronize(stop[0]));
+  float one_ms = 0;
+  CEILING_CHECK(cudaEventElapsedTime(&one_ms, start[0], stop[0]));
+  const int reps = std::clamp(static_cast<int>(std::lround(kUnitMs / std::max(one_ms, 1e-3f))), 1, 10000);
+
   std::vector<double> tops, watts, mhz, celsius;
   uint64_t reasons = 0;
   const auto t0 = std::chrono::steady_clock::now();
+  auto since_t0 = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  double last_sample = 0;
   auto enqueue = [&](int i) {
     CEILING_CHECK(cudaEventRecord(start[i]));
-    launch();
+    for (int r = 0; r < reps; ++r) launch();
     CEILING_CHECK(cudaGetLastError());
     CEILING_CHECK(cudaEventRecord(stop[i]));
   };
@@ -264,19 +278,23 @@ void Sustain(const std::string& name, const std::function<void()>& launch, doubl
     CEILING_CHECK(cudaEventSynchronize(stop[i]));
     float ms = 0;
     CEILING_CHECK(cudaEventElapsedTime(&ms, start[i], stop[i]));
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double elapsed = since_t0();
+    const bool done = elapsed > seconds;
+    if (!done) enqueue(i);  // refill first: the queue stays full while the host reads NVML
     if (elapsed > kSettle) {
-      tops.push_back(ops_per_launch / (ms * 1e-3) / 1e12);
-      const switchback::TelemetrySample s = telemetry.Sample();
-      if (s.available) {
-        watts.push_back(s.power_w);
-        mhz.push_back(s.sm_clock_mhz);
-        celsius.push_back(s.temperature_c);
-        reasons |= s.throttle_reasons;
+      tops.push_back(ops_per_launch * reps / (ms * 1e-3) / 1e12);
+      if (elapsed - last_sample >= kSampleEvery) {
+        last_sample = elapsed;
+        const switchback::TelemetrySample s = telemetry.Sample();
+        if (s.available) {
+          watts.push_back(s.power_w);
+          mhz.push_back(s.sm_clock_mhz);
+          celsius.push_back(s.temperature_c);
+          reasons |= s.throttle_reasons;
+        }
       }
     }
-    if (elapsed > seconds) break;
-    enqueue(i);
+    if (done) break;
   }
   CEILING_CHECK(cudaDeviceSynchronize());
   for (int i = 0; i < kAhead; ++i) {
@@ -286,10 +304,10 @@ void Sustain(const std::string& name, const std::function<void()>& launch, doubl
   const double median = Quantile(tops, 0.5), clock = Median(mhz), power = Median(watts);
   std::string reason_names;
   for (const std::string& r : switchback::ThrottleReasonNames(reasons)) reason_names += (reason_names.empty() ? "" : ",") + r;
-  std::printf("%-40s %7.0f (%4.0f-%4.0f) %6.0f %6.0f %5.0f %6.2f %6.3f  %zu  %s\n", name.c_str(), median,
+  std::printf("%-60s %7.0f (%4.0f-%4.0f) %6.0f %6.0f %5.0f %6.2f %6.3f %5zu x%-4d %s\n", name.c_str(), median,
               Quantile(tops, 0.1), Quantile(tops, 0.9), clock, power, Median(celsius),
               power > 0 ? median / power : 0.0, clock > 0 ? median * 1e12 / (sms * 8192.0 * clock * 1e6) : 0.0,
-              tops.size(), reason_names.empty() ? "-" : reason_names.c_str());
+              tops.size(), reps, reason_names.empty() ? "-" : reason_names.c_str());
   std::fflush(stdout);
 }
 
@@ -379,8 +397,9 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("\n%-40s %7s %11s %6s %6s %5s %6s %6s  %s  %s\n", "run", "TOP/s", "(p10-p90)", "MHz", "W", "C",
-              "TOP/J", "x peak", "n", "clock event reasons");
+  // n: timed units after the settle; xR: launches per unit.
+  std::printf("\n%-60s %7s %11s %6s %6s %5s %6s %6s %5s %-5s %s\n", "run", "TOP/s", "(p10-p90)", "MHz", "W", "C",
+              "TOP/J", "x peak", "n", "reps", "clock event reasons");
   // Our product on normal codes: the dispatcher's pick, rowwise scales.
   struct Gemm {
     std::array<int64_t, 3> shape;
@@ -435,7 +454,7 @@ int main(int argc, char** argv) {
       const int8_t* a = tile_a + kind * kRowsA * kStageK;
       const int8_t* b = tile_b + kind * kRowsB * kStageK;
       // About 20 ms per launch at ~1.5 GHz: 2 warpgroups x kSteps wgmma per iteration.
-      const int64_t iterations = 7000;
+      constexpr int64_t iterations = 7000;
       auto launch = [&] { kernel<<<sms, kThreads, kSmemBytes>>>(a, b, iterations, tile_out); };
       Sustain(std::string("ceiling ") + (register_a ? "rs " : "ss ") + kinds[kind], launch,
               kOpsPerWgmma * 2 * kSteps * iterations * sms, seconds, sms, *telemetry);
