@@ -17,7 +17,7 @@
 #   ceiling   bench/tensor_core_ceiling: the int8 tensor-core work alone (wgmma from shared
 #             memory or registers, no memory traffic) held under the power cap for 8 s per
 #             operand kind, beside our products on the same card before and after
-#             (CEILING_ARGS, default three large products; $OUT/ceiling.txt with the card's
+#             (CEILING_ARGS, default four large products; $OUT/ceiling.txt with the card's
 #             power limits)
 #   gemm_ab   int8 GEMM variants A/B on sustained timing: bench/int8_gemm_bench --sweep once per
 #             variant (GEMM_AB, the first is the base) in GEMM_AB_PASSES (default 2) alternating
@@ -154,7 +154,7 @@ PY
         --format=csv >"$OUT/ceiling.txt" 2>&1 || true
       # shellcheck disable=SC2086
       timeout 600 "$BUNDLE/bin/tensor_core_ceiling" \
-        ${CEILING_ARGS:---gemm 131072 16384 4096 --gemm 131072 4096 16384 --gemm 65536 2048 8192} \
+        ${CEILING_ARGS:---gemm 131072 16384 4096 --gemm 131072 4096 16384 --gemm 65536 2048 8192 --gemm 131072 4096 1024} \
         | tee -a "$OUT/ceiling.txt" || status=1
       ;;
     gemm_ab)
