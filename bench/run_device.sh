@@ -18,7 +18,8 @@
 #             memory or registers, no memory traffic) held under the power cap for 8 s per
 #             operand kind, beside our products on the same card before and after
 #             (CEILING_ARGS, default four large products; $OUT/ceiling.txt with the card's
-#             power limits)
+#             power limits; bench/ceiling_report.py reads it by rules 1 and 2 into
+#             $OUT/ceiling_report.txt)
 #   gemm_ab   int8 GEMM variants A/B on sustained timing: bench/int8_gemm_bench --sweep once per
 #             variant (GEMM_AB, the first is the base) in GEMM_AB_PASSES (default 2) alternating
 #             passes, one process each, summarized by bench/gemm_ab.py ($OUT/gemm_ab.txt)
@@ -156,6 +157,7 @@ PY
       timeout 600 "$BUNDLE/bin/tensor_core_ceiling" \
         ${CEILING_ARGS:---gemm 131072 16384 4096 --gemm 131072 4096 16384 --gemm 65536 2048 8192 --gemm 131072 4096 1024} \
         | tee -a "$OUT/ceiling.txt" || status=1
+      python3 bench/ceiling_report.py "$OUT/ceiling.txt" | tee "$OUT/ceiling_report.txt" || status=1
       ;;
     gemm_ab)
       [ -n "${GEMM_AB:-}" ] || { echo "gemm_ab: set GEMM_AB to the variants (the first is the base)" >&2; status=2; continue; }
