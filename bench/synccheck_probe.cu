@@ -21,6 +21,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "bench/exit_on_cuda_error.h"
+
 namespace {
 
 namespace cg = cooperative_groups;
@@ -29,14 +31,6 @@ constexpr int kThreads = 512;
 constexpr int kStrip = 32;  // columns: the failing instance's strip
 constexpr int kGranules = kStrip / 8;
 constexpr int kPairs = kStrip / 2;
-
-#define PROBE_CHECK(call)                                                              \
-  do {                                                                                 \
-    if (cudaError_t e_ = (call); e_ != cudaSuccess) {                                  \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
-      std::exit(2);                                                                    \
-    }                                                                                  \
-  } while (0)
 
 // Block b reads rows [b * block_rows, (b + 1) * block_rows) of a rows x kStrip matrix of
 // halves and writes its column maxima to out[b][kStrip].
@@ -82,8 +76,11 @@ __global__ void __launch_bounds__(kThreads) ProbeKernel(const __half* w, int row
 template <bool kCluster, bool kCopyAsync, bool kDependent>
 void Launch(const __half* w, int rows, int block_rows, int blocks, int cluster, float* out) {
   auto kernel = ProbeKernel<kCluster, kCopyAsync, kDependent>;
-  PROBE_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, block_rows * kStrip * 2));
-  if (kCluster && cluster > 8) PROBE_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
+  EXIT_ON_CUDA_ERROR(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                          block_rows * kStrip * 2));
+  if (kCluster && cluster > 8)
+    EXIT_ON_CUDA_ERROR(
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeNonPortableClusterSizeAllowed, 1));
   cudaLaunchConfig_t config{};
   config.gridDim = dim3(blocks);
   config.blockDim = dim3(kThreads);
@@ -102,7 +99,7 @@ void Launch(const __half* w, int rows, int block_rows, int blocks, int cluster, 
   }
   config.attrs = attrs;
   config.numAttrs = n;
-  PROBE_CHECK(cudaLaunchKernelEx(&config, kernel, w, rows, block_rows, out));
+  EXIT_ON_CUDA_ERROR(cudaLaunchKernelEx(&config, kernel, w, rows, block_rows, out));
 }
 
 }  // namespace
@@ -125,9 +122,10 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < host.size(); ++i) host[i] = __float2half(std::sin(0.37f * static_cast<float>(i)) * 3.0f);
   __half* w = nullptr;
   float* out = nullptr;
-  PROBE_CHECK(cudaMalloc(&w, host.size() * sizeof(__half)));
-  PROBE_CHECK(cudaMalloc(&out, blocks * kStrip * sizeof(float)));
-  PROBE_CHECK(cudaMemcpy(w, host.data(), host.size() * sizeof(__half), cudaMemcpyHostToDevice));
+  EXIT_ON_CUDA_ERROR(cudaMalloc(&w, host.size() * sizeof(__half)));
+  EXIT_ON_CUDA_ERROR(cudaMalloc(&out, blocks * kStrip * sizeof(float)));
+  EXIT_ON_CUDA_ERROR(
+      cudaMemcpy(w, host.data(), host.size() * sizeof(__half), cudaMemcpyHostToDevice));
   switch (variant) {
     case 0: Launch<false, false, false>(w, rows, block_rows, blocks, cluster, out); break;
     case 1: Launch<true, false, false>(w, rows, block_rows, blocks, cluster, out); break;
@@ -138,9 +136,10 @@ int main(int argc, char** argv) {
     case 6: Launch<false, true, true>(w, rows, block_rows, blocks, cluster, out); break;
     default: Launch<true, true, true>(w, rows, block_rows, blocks, cluster, out); break;
   }
-  PROBE_CHECK(cudaDeviceSynchronize());
+  EXIT_ON_CUDA_ERROR(cudaDeviceSynchronize());
   std::vector<float> got(blocks * kStrip);
-  PROBE_CHECK(cudaMemcpy(got.data(), out, got.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  EXIT_ON_CUDA_ERROR(
+      cudaMemcpy(got.data(), out, got.size() * sizeof(float), cudaMemcpyDeviceToHost));
   int wrong = 0;
   for (int b = 0; b < blocks; ++b) {
     for (int c = 0; c < kStrip; ++c) {

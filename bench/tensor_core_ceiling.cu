@@ -42,20 +42,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/exit_on_cuda_error.h"
 #include "engine/telemetry.h"
 #include "kernels/cuda/sm90/int8_gemm_sm90.h"
 #include "kernels/cuda/switchback_kernels.h"
 #include "kernels/random.h"
 
 namespace {
-
-#define CEILING_CHECK(call)                                                                   \
-  do {                                                                                        \
-    if (cudaError_t e_ = (call); e_ != cudaSuccess) {                                         \
-      std::fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(e_)); \
-      std::exit(2);                                                                           \
-    }                                                                                         \
-  } while (0)
 
 constexpr int kThreads = 256;  // two warpgroups, as in the cooperative GEMM's consumers
 constexpr int kRowsA = 128;    // 64 rows per warpgroup
@@ -87,7 +80,7 @@ __device__ void WgmmaWait() {
   asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(kPending) : "memory");
 }
 
-#define CEILING_D_REGS                                                                  \
+#define CEILING_D_REGS                                                                   \
   "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "              \
   "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "     \
   "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "     \
@@ -97,21 +90,19 @@ __device__ void WgmmaWait() {
   "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, "     \
   "%110, %111, %112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, " \
   "%124, %125, %126, %127}"
-#define CEILING_D8(i)                                                                   \
-  "+r"(d[i]), "+r"(d[i + 1]), "+r"(d[i + 2]), "+r"(d[i + 3]), "+r"(d[i + 4]),           \
-      "+r"(d[i + 5]), "+r"(d[i + 6]), "+r"(d[i + 7])
-#define CEILING_D_OPERANDS                                                              \
-  CEILING_D8(0), CEILING_D8(8), CEILING_D8(16), CEILING_D8(24), CEILING_D8(32),         \
-      CEILING_D8(40), CEILING_D8(48), CEILING_D8(56), CEILING_D8(64), CEILING_D8(72),   \
-      CEILING_D8(80), CEILING_D8(88), CEILING_D8(96), CEILING_D8(104), CEILING_D8(112), \
-      CEILING_D8(120)
+#define CEILING_D8(i)                                                                         \
+  "+r"(d[i]), "+r"(d[i + 1]), "+r"(d[i + 2]), "+r"(d[i + 3]), "+r"(d[i + 4]), "+r"(d[i + 5]), \
+      "+r"(d[i + 6]), "+r"(d[i + 7])
+#define CEILING_D_OPERANDS                                                                      \
+  CEILING_D8(0), CEILING_D8(8), CEILING_D8(16), CEILING_D8(24), CEILING_D8(32), CEILING_D8(40), \
+      CEILING_D8(48), CEILING_D8(56), CEILING_D8(64), CEILING_D8(72), CEILING_D8(80),           \
+      CEILING_D8(88), CEILING_D8(96), CEILING_D8(104), CEILING_D8(112), CEILING_D8(120)
 
 // d += A (64 x 32, shared memory) . B (256 x 32, shared memory)^T
 __device__ void MmaSS(int32_t (&d)[128], uint64_t a_desc, uint64_t b_desc) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %130, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8 " CEILING_D_REGS
-      ", %128, %129, p;\n}\n"
+      "wgmma.mma_async.sync.aligned.m64n256k32.s32.s8.s8 " CEILING_D_REGS ", %128, %129, p;\n}\n"
       : CEILING_D_OPERANDS
       : "l"(a_desc), "l"(b_desc), "r"(1));
 }
@@ -147,7 +138,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   __syncthreads();
 
   const int wg = threadIdx.x / 128, t = threadIdx.x % 128, warp = t / 32, lane = t % 32;
-  const uint32_t a_base = static_cast<uint32_t>(__cvta_generic_to_shared(sa + CoreOffset(wg * 64, 0)));
+  const uint32_t a_base =
+      static_cast<uint32_t>(__cvta_generic_to_shared(sa + CoreOffset(wg * 64, 0)));
   const uint32_t b_base = static_cast<uint32_t>(__cvta_generic_to_shared(sb));
   // wgmma's A fragment for 8-bit types: register j holds 4 consecutive k of row
   // g + 8 (j % 2), k offset 16 (j / 2), where g = warp * 16 + lane / 4.
@@ -183,8 +175,8 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
   WgmmaWait<0>();
   if (blockIdx.x != 0) return;
-  // The accumulator layout: register r is row g + 8 ((r / 2) % 2), column
-  // 8 (r / 4) + 2 (lane % 4) + r % 2.
+    // The accumulator layout: register r is row g + 8 ((r / 2) % 2), column
+    // 8 (r / 4) + 2 (lane % 4) + r % 2.
 #pragma unroll
   for (int r = 0; r < 128; ++r) {
     const int row = wg * 64 + warp * 16 + lane / 4 + 8 * ((r / 2) % 2);
@@ -249,35 +241,38 @@ void Sustain(const std::string& name, const std::function<void()>& launch, doubl
   constexpr double kSettle = 2.0, kUnitMs = 20.0, kSampleEvery = 0.1;
   std::array<cudaEvent_t, kAhead> start{}, stop{};
   for (int i = 0; i < kAhead; ++i) {
-    CEILING_CHECK(cudaEventCreate(&start[i]));
-    CEILING_CHECK(cudaEventCreate(&stop[i]));
+    EXIT_ON_CUDA_ERROR(cudaEventCreate(&start[i]));
+    EXIT_ON_CUDA_ERROR(cudaEventCreate(&stop[i]));
   }
   // Calibrate the unit on the second of two launches.
   launch();
-  CEILING_CHECK(cudaEventRecord(start[0]));
+  EXIT_ON_CUDA_ERROR(cudaEventRecord(start[0]));
   launch();
-  CEILING_CHECK(cudaEventRecord(stop[0]));
-  CEILING_CHECK(cudaEventSynchronize(stop[0]));
+  EXIT_ON_CUDA_ERROR(cudaEventRecord(stop[0]));
+  EXIT_ON_CUDA_ERROR(cudaEventSynchronize(stop[0]));
   float one_ms = 0;
-  CEILING_CHECK(cudaEventElapsedTime(&one_ms, start[0], stop[0]));
-  const int reps = std::clamp(static_cast<int>(std::lround(kUnitMs / std::max(one_ms, 1e-3f))), 1, 10000);
+  EXIT_ON_CUDA_ERROR(cudaEventElapsedTime(&one_ms, start[0], stop[0]));
+  const int reps =
+      std::clamp(static_cast<int>(std::lround(kUnitMs / std::max(one_ms, 1e-3f))), 1, 10000);
 
   std::vector<double> tops, watts, mhz, celsius;
   uint64_t reasons = 0;
   const auto t0 = std::chrono::steady_clock::now();
-  auto since_t0 = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  auto since_t0 = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
   double last_sample = 0;
   auto enqueue = [&](int i) {
-    CEILING_CHECK(cudaEventRecord(start[i]));
+    EXIT_ON_CUDA_ERROR(cudaEventRecord(start[i]));
     for (int r = 0; r < reps; ++r) launch();
-    CEILING_CHECK(cudaGetLastError());
-    CEILING_CHECK(cudaEventRecord(stop[i]));
+    EXIT_ON_CUDA_ERROR(cudaGetLastError());
+    EXIT_ON_CUDA_ERROR(cudaEventRecord(stop[i]));
   };
   for (int i = 0; i < kAhead; ++i) enqueue(i);
   for (int i = 0;; i = (i + 1) % kAhead) {
-    CEILING_CHECK(cudaEventSynchronize(stop[i]));
+    EXIT_ON_CUDA_ERROR(cudaEventSynchronize(stop[i]));
     float ms = 0;
-    CEILING_CHECK(cudaEventElapsedTime(&ms, start[i], stop[i]));
+    EXIT_ON_CUDA_ERROR(cudaEventElapsedTime(&ms, start[i], stop[i]));
     const double elapsed = since_t0();
     const bool done = elapsed > seconds;
     if (!done) enqueue(i);  // refill first: the queue stays full while the host reads NVML
@@ -296,18 +291,20 @@ void Sustain(const std::string& name, const std::function<void()>& launch, doubl
     }
     if (done) break;
   }
-  CEILING_CHECK(cudaDeviceSynchronize());
+  EXIT_ON_CUDA_ERROR(cudaDeviceSynchronize());
   for (int i = 0; i < kAhead; ++i) {
-    CEILING_CHECK(cudaEventDestroy(start[i]));
-    CEILING_CHECK(cudaEventDestroy(stop[i]));
+    EXIT_ON_CUDA_ERROR(cudaEventDestroy(start[i]));
+    EXIT_ON_CUDA_ERROR(cudaEventDestroy(stop[i]));
   }
   const double median = Quantile(tops, 0.5), clock = Median(mhz), power = Median(watts);
   std::string reason_names;
-  for (const std::string& r : switchback::ThrottleReasonNames(reasons)) reason_names += (reason_names.empty() ? "" : ",") + r;
-  std::printf("%-60s %7.0f (%4.0f-%4.0f) %6.0f %6.0f %5.0f %6.2f %6.3f %5zu x%-4d %s\n", name.c_str(), median,
-              Quantile(tops, 0.1), Quantile(tops, 0.9), clock, power, Median(celsius),
-              power > 0 ? median / power : 0.0, clock > 0 ? median * 1e12 / (sms * 8192.0 * clock * 1e6) : 0.0,
-              tops.size(), reps, reason_names.empty() ? "-" : reason_names.c_str());
+  for (const std::string& r : switchback::ThrottleReasonNames(reasons))
+    reason_names += (reason_names.empty() ? "" : ",") + r;
+  std::printf("%-60s %7.0f (%4.0f-%4.0f) %6.0f %6.0f %5.0f %6.2f %6.3f %5zu x%-4d %s\n",
+              name.c_str(), median, Quantile(tops, 0.1), Quantile(tops, 0.9), clock, power,
+              Median(celsius), power > 0 ? median / power : 0.0,
+              clock > 0 ? median * 1e12 / (sms * 8192.0 * clock * 1e6) : 0.0, tops.size(), reps,
+              reason_names.empty() ? "-" : reason_names.c_str());
   std::fflush(stdout);
 }
 
@@ -331,75 +328,89 @@ int main(int argc, char** argv) {
       ceiling = false;
     } else {
       std::fprintf(stderr,
-                   "usage: tensor_core_ceiling [--seconds S] [--gemm M N K]... [--variants V,W,...] [--no-ceiling]\n");
+                   "usage: tensor_core_ceiling [--seconds S] [--gemm M N K]... [--variants "
+                   "V,W,...] [--no-ceiling]\n");
       return 2;
     }
   }
   if (seconds < 3 || variants.empty()) {
-    std::fprintf(stderr, "tensor_core_ceiling: --seconds must be >= 3 (2 s settle), --variants non-empty\n");
+    std::fprintf(
+        stderr, "tensor_core_ceiling: --seconds must be >= 3 (2 s settle), --variants non-empty\n");
     return 2;
   }
   int device = 0, sms = 0;
   cudaDeviceProp prop{};
-  CEILING_CHECK(cudaGetDeviceProperties(&prop, device));
+  EXIT_ON_CUDA_ERROR(cudaGetDeviceProperties(&prop, device));
   sms = prop.multiProcessorCount;
   if (prop.major != 9) {
-    std::printf("skipped: %s is compute %d.%d; the probe needs sm_90a (wgmma)\n", prop.name, prop.major, prop.minor);
+    std::printf("skipped: %s is compute %d.%d; the probe needs sm_90a (wgmma)\n", prop.name,
+                prop.major, prop.minor);
     return 0;
   }
   char pci[32] = {};
-  CEILING_CHECK(cudaDeviceGetPCIBusId(pci, sizeof(pci), device));
+  EXIT_ON_CUDA_ERROR(cudaDeviceGetPCIBusId(pci, sizeof(pci), device));
   const std::unique_ptr<switchback::GpuTelemetry> telemetry = switchback::GpuTelemetry::Open(pci);
   const switchback::TelemetrySample idle = telemetry->Sample();
-  std::printf("device: %s, %d SMs; idle: %u MHz, %.0f W, %u C%s%s\n", prop.name, sms, idle.sm_clock_mhz,
-              idle.power_w, idle.temperature_c, idle.available ? "" : "; NVML: ",
+  std::printf("device: %s, %d SMs; idle: %u MHz, %.0f W, %u C%s%s\n", prop.name, sms,
+              idle.sm_clock_mhz, idle.power_w, idle.temperature_c, idle.available ? "" : "; NVML: ",
               idle.available ? "" : idle.unavailable_reason.c_str());
-  CEILING_CHECK(cudaFuncSetAttribute(CeilingKernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
-  CEILING_CHECK(cudaFuncSetAttribute(CeilingKernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
+  EXIT_ON_CUDA_ERROR(cudaFuncSetAttribute(CeilingKernel<false>,
+                                          cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
+  EXIT_ON_CUDA_ERROR(cudaFuncSetAttribute(CeilingKernel<true>,
+                                          cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes));
 
   // Operand tiles per data kind, and each form checked once against the host.
   const std::array<std::string, 3> kinds = {"normal", "uniform", "zeros"};
   std::array<std::vector<int8_t>, 3> host_a, host_b;
   int8_t *tile_a = nullptr, *tile_b = nullptr;
   int32_t* tile_out = nullptr;
-  CEILING_CHECK(cudaMalloc(&tile_a, 3 * kRowsA * kStageK));
-  CEILING_CHECK(cudaMalloc(&tile_b, 3 * kRowsB * kStageK));
-  CEILING_CHECK(cudaMalloc(&tile_out, kRowsA * kRowsB * sizeof(int32_t)));
+  EXIT_ON_CUDA_ERROR(cudaMalloc(&tile_a, 3 * kRowsA * kStageK));
+  EXIT_ON_CUDA_ERROR(cudaMalloc(&tile_b, 3 * kRowsB * kStageK));
+  EXIT_ON_CUDA_ERROR(cudaMalloc(&tile_out, kRowsA * kRowsB * sizeof(int32_t)));
   bool all_ok = true;
   for (int kind = 0; kind < 3; ++kind) {
     host_a[kind].resize(kRowsA * kStageK);
     host_b[kind].resize(kRowsB * kStageK);
     for (size_t i = 0; i < host_a[kind].size(); ++i)
-      host_a[kind][i] = kind == 0 ? NormalCode(7, switchback::TensorId::kX, i) : kind == 1 ? UniformCode(7, i) : 0;
+      host_a[kind][i] = kind == 0   ? NormalCode(7, switchback::TensorId::kX, i)
+                        : kind == 1 ? UniformCode(7, i)
+                                    : 0;
     for (size_t i = 0; i < host_b[kind].size(); ++i)
-      host_b[kind][i] = kind == 0 ? NormalCode(7, switchback::TensorId::kW, i) : kind == 1 ? UniformCode(8, i) : 0;
-    CEILING_CHECK(cudaMemcpy(tile_a + kind * kRowsA * kStageK, host_a[kind].data(), host_a[kind].size(), cudaMemcpyHostToDevice));
-    CEILING_CHECK(cudaMemcpy(tile_b + kind * kRowsB * kStageK, host_b[kind].data(), host_b[kind].size(), cudaMemcpyHostToDevice));
+      host_b[kind][i] = kind == 0   ? NormalCode(7, switchback::TensorId::kW, i)
+                        : kind == 1 ? UniformCode(8, i)
+                                    : 0;
+    EXIT_ON_CUDA_ERROR(cudaMemcpy(tile_a + kind * kRowsA * kStageK, host_a[kind].data(),
+                                  host_a[kind].size(), cudaMemcpyHostToDevice));
+    EXIT_ON_CUDA_ERROR(cudaMemcpy(tile_b + kind * kRowsB * kStageK, host_b[kind].data(),
+                                  host_b[kind].size(), cudaMemcpyHostToDevice));
     std::vector<int32_t> expect(kRowsA * kRowsB);
     for (int i = 0; i < kRowsA; ++i)
       for (int j = 0; j < kRowsB; ++j) {
         int32_t sum = 0;
-        for (int k = 0; k < kStageK; ++k) sum += host_a[kind][i * kStageK + k] * host_b[kind][j * kStageK + k];
+        for (int k = 0; k < kStageK; ++k)
+          sum += host_a[kind][i * kStageK + k] * host_b[kind][j * kStageK + k];
         expect[i * kRowsB + j] = sum;
       }
     for (const bool register_a : {false, true}) {
-      CEILING_CHECK(cudaMemset(tile_out, 0x55, kRowsA * kRowsB * sizeof(int32_t)));
+      EXIT_ON_CUDA_ERROR(cudaMemset(tile_out, 0x55, kRowsA * kRowsB * sizeof(int32_t)));
       auto kernel = register_a ? CeilingKernel<true> : CeilingKernel<false>;
-      kernel<<<1, kThreads, kSmemBytes>>>(tile_a + kind * kRowsA * kStageK, tile_b + kind * kRowsB * kStageK, 1, tile_out);
-      CEILING_CHECK(cudaGetLastError());
+      kernel<<<1, kThreads, kSmemBytes>>>(tile_a + kind * kRowsA * kStageK,
+                                          tile_b + kind * kRowsB * kStageK, 1, tile_out);
+      EXIT_ON_CUDA_ERROR(cudaGetLastError());
       std::vector<int32_t> got(expect.size());
-      CEILING_CHECK(cudaMemcpy(got.data(), tile_out, got.size() * sizeof(int32_t), cudaMemcpyDeviceToHost));
+      EXIT_ON_CUDA_ERROR(
+          cudaMemcpy(got.data(), tile_out, got.size() * sizeof(int32_t), cudaMemcpyDeviceToHost));
       int bad = 0;
       for (size_t i = 0; i < got.size(); ++i) bad += got[i] != expect[i];
-      std::printf("check %s %s: %s (%d of %zu differ)\n", register_a ? "rs" : "ss", kinds[kind].c_str(),
-                  bad == 0 ? "ok" : "MISMATCH", bad, got.size());
+      std::printf("check %s %s: %s (%d of %zu differ)\n", register_a ? "rs" : "ss",
+                  kinds[kind].c_str(), bad == 0 ? "ok" : "MISMATCH", bad, got.size());
       all_ok = all_ok && bad == 0;
     }
   }
 
   // n: timed units after the settle; xR: launches per unit.
-  std::printf("\n%-60s %7s %11s %6s %6s %5s %6s %6s %5s %-5s %s\n", "run", "TOP/s", "(p10-p90)", "MHz", "W", "C",
-              "TOP/J", "x peak", "n", "reps", "clock event reasons");
+  std::printf("\n%-60s %7s %11s %6s %6s %5s %6s %6s %5s %-5s %s\n", "run", "TOP/s", "(p10-p90)",
+              "MHz", "W", "C", "TOP/J", "x peak", "n", "reps", "clock event reasons");
   // Our product on normal codes: the dispatcher's pick, rowwise scales.
   struct Gemm {
     std::array<int64_t, 3> shape;
@@ -411,16 +422,16 @@ int main(int argc, char** argv) {
   for (const auto& shape : gemms) {
     Gemm g{shape};
     const auto [m, n, k] = shape;
-    CEILING_CHECK(cudaMalloc(&g.a, m * k));
-    CEILING_CHECK(cudaMalloc(&g.b, n * k));
-    CEILING_CHECK(cudaMalloc(&g.sa, m * 2));
-    CEILING_CHECK(cudaMalloc(&g.sb, n * 2));
-    CEILING_CHECK(cudaMalloc(&g.out, m * n * 2));
+    EXIT_ON_CUDA_ERROR(cudaMalloc(&g.a, m * k));
+    EXIT_ON_CUDA_ERROR(cudaMalloc(&g.b, n * k));
+    EXIT_ON_CUDA_ERROR(cudaMalloc(&g.sa, m * 2));
+    EXIT_ON_CUDA_ERROR(cudaMalloc(&g.sb, n * 2));
+    EXIT_ON_CUDA_ERROR(cudaMalloc(&g.out, m * n * 2));
     FillNormalCodes<<<1024, 256>>>(g.a, m * k, 11, switchback::TensorId::kX);
     FillNormalCodes<<<1024, 256>>>(g.b, n * k, 11, switchback::TensorId::kW);
     FillScales<<<64, 256>>>(g.sa, m);
     FillScales<<<64, 256>>>(g.sb, n);
-    CEILING_CHECK(cudaGetLastError());
+    EXIT_ON_CUDA_ERROR(cudaGetLastError());
     products.push_back(g);
   }
   auto run_products = [&](const char* when) {
@@ -429,19 +440,19 @@ int main(int argc, char** argv) {
       for (const std::string& v : variants) {
         auto launch = [&] {
           const absl::Status s =
-              v == "-" ? switchback::cuda::Int8MatmulDequant(g.a, g.b, m, n, k, g.sa, g.sb, false, nullptr, g.out,
-                                                             nullptr, &g.variant)
-                       : switchback::cuda::sm90::Int8MatmulDequantVariant(v, g.a, g.b, m, n, k, g.sa, g.sb, false,
-                                                                          nullptr, g.out, nullptr);
+              v == "-" ? switchback::cuda::Int8MatmulDequant(g.a, g.b, m, n, k, g.sa, g.sb, false,
+                                                             nullptr, g.out, nullptr, &g.variant)
+                       : switchback::cuda::sm90::Int8MatmulDequantVariant(
+                             v, g.a, g.b, m, n, k, g.sa, g.sb, false, nullptr, g.out, nullptr);
           if (!s.ok()) {
             std::fprintf(stderr, "%s: %s\n", v.c_str(), std::string(s.message()).c_str());
             std::exit(2);
           }
         };
         launch();  // names the dispatcher's variant
-        CEILING_CHECK(cudaDeviceSynchronize());
-        const std::string name = "ours " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
-                                 " " + (v == "-" ? g.variant : v) + " " + when;
+        EXIT_ON_CUDA_ERROR(cudaDeviceSynchronize());
+        const std::string name = "ours " + std::to_string(m) + "x" + std::to_string(n) + "x" +
+                                 std::to_string(k) + " " + (v == "-" ? g.variant : v) + " " + when;
         Sustain(name, launch, 2.0 * m * n * k, seconds, sms, *telemetry);
       }
     }
@@ -462,12 +473,17 @@ int main(int argc, char** argv) {
   }
   if (ceiling) run_products("(after)");
   for (Gemm& g : products) {
-    cudaFree(g.a); cudaFree(g.b); cudaFree(g.sa); cudaFree(g.sb); cudaFree(g.out);
+    cudaFree(g.a);
+    cudaFree(g.b);
+    cudaFree(g.sa);
+    cudaFree(g.sb);
+    cudaFree(g.out);
   }
   cudaFree(tile_a);
   cudaFree(tile_b);
   cudaFree(tile_out);
   const cudaError_t e = cudaDeviceSynchronize();
-  std::printf("status: %s%s\n", cudaGetErrorString(e), all_ok ? "" : " (a check failed: the ceiling runs read other operands than meant)");
+  std::printf("status: %s%s\n", cudaGetErrorString(e),
+              all_ok ? "" : " (a check failed: the ceiling runs read other operands than meant)");
   return e == cudaSuccess && all_ok ? 0 : 1;
 }
