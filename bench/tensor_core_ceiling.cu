@@ -185,9 +185,11 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
 }
 
-int8_t NormalCode(uint64_t seed, switchback::TensorId id, uint64_t index) {
-  const float v = std::rint(switchback::NormalAt(seed, id, index) * (127.0f / 3.8f));
-  return static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f));
+// The `normal` operands: codes of N(0,1) at 127/3.8 per unit, on the host (tiles) and the
+// device (our products' operands) alike.
+__host__ __device__ int8_t NormalCode(uint64_t seed, switchback::TensorId id, uint64_t index) {
+  const float v = rintf(switchback::NormalAt(seed, id, index) * (127.0f / 3.8f));
+  return static_cast<int8_t>(fminf(fmaxf(v, -127.0f), 127.0f));
 }
 
 int8_t UniformCode(uint64_t seed, uint64_t index) {
@@ -196,10 +198,8 @@ int8_t UniformCode(uint64_t seed, uint64_t index) {
 
 __global__ void FillNormalCodes(int8_t* p, int64_t n, uint64_t seed, switchback::TensorId id) {
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < n;
-       i += int64_t{gridDim.x} * blockDim.x) {
-    const float v = rintf(switchback::NormalAt(seed, id, i) * (127.0f / 3.8f));
-    p[i] = static_cast<int8_t>(fminf(fmaxf(v, -127.0f), 127.0f));
-  }
+       i += int64_t{gridDim.x} * blockDim.x)
+    p[i] = NormalCode(seed, id, i);
 }
 
 __global__ void FillScales(__half* p, int64_t n) {
@@ -216,13 +216,6 @@ std::vector<std::string> Split(const std::string& list) {
     start = comma + 1;
   }
   return out;
-}
-
-template <typename T>
-T Median(std::vector<T> v) {
-  if (v.empty()) return T{};
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 double Quantile(std::vector<double> v, double q) {
@@ -296,13 +289,14 @@ void Sustain(const std::string& name, const std::function<void()>& launch, doubl
     EXIT_ON_CUDA_ERROR(cudaEventDestroy(start[i]));
     EXIT_ON_CUDA_ERROR(cudaEventDestroy(stop[i]));
   }
-  const double median = Quantile(tops, 0.5), clock = Median(mhz), power = Median(watts);
+  const double median = Quantile(tops, 0.5), clock = Quantile(mhz, 0.5),
+               power = Quantile(watts, 0.5);
   std::string reason_names;
   for (const std::string& r : switchback::ThrottleReasonNames(reasons))
     reason_names += (reason_names.empty() ? "" : ",") + r;
   std::printf("%-60s %7.0f (%4.0f-%4.0f) %6.0f %6.0f %5.0f %6.2f %6.3f %5zu x%-4d %s\n",
               name.c_str(), median, Quantile(tops, 0.1), Quantile(tops, 0.9), clock, power,
-              Median(celsius), power > 0 ? median / power : 0.0,
+              Quantile(celsius, 0.5), power > 0 ? median / power : 0.0,
               clock > 0 ? median * 1e12 / (sms * 8192.0 * clock * 1e6) : 0.0, tops.size(), reps,
               reason_names.empty() ? "-" : reason_names.c_str());
   std::fflush(stdout);
