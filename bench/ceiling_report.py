@@ -20,13 +20,12 @@ import argparse
 import re
 import sys
 
-from lines import load
+from lines import INT8_PRODUCTS, load
 
 BAR_TOPS = 1500.0
 BNB_RATIO = 1.25
 TRAFFIC_LEVER = 0.90  # ours / ceiling in TOP per joule below this: operand traffic is the lever
 NOTHING_LEFT = 0.95   # at or above this: nothing left on our side
-PRODUCTS = ("rowwise_fwd", "rowwise_bwd", "global_fwd", "global_bwd")
 
 # tensor_core_ceiling's result line: name, TOP/s, (p10-p90), MHz, W, C, TOP/J, x peak, n,
 # xREPS, clock event reasons.
@@ -98,7 +97,7 @@ def report(rows, failed, ours=None, bnb=None, out=sys.stdout):
         short = 0
         for key in sorted(set(ours) & set(bnb)):
             b, din, dout = key
-            for op in PRODUCTS:
+            for op in INT8_PRODUCTS:
                 ours_ms, bnb_ms = ours[key].get(op), bnb[key].get(op)
                 if not ours_ms or not bnb_ms or bnb_ms / ours_ms >= BNB_RATIO:
                     continue

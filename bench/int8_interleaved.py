@@ -29,8 +29,8 @@ import torch
 from baselines import add_sweep_args, output, sm_clock_mhz, sweep
 from bnb_baselines import autotune_pick, load_bnb, quantize_operands
 from fp16_interleaved import paired_loops
+from lines import INT8_PRODUCTS as PRODUCTS
 
-PRODUCTS = ("rowwise_fwd", "rowwise_bwd", "global_fwd", "global_bwd")
 BAR = 1.25  # issue 4: at least 1.25x bitsandbytes on every product
 
 

@@ -2,6 +2,9 @@
 scripts. Standard library only."""
 import json
 
+# The int8 products of a configuration, as the result lines name them.
+INT8_PRODUCTS = ("rowwise_fwd", "rowwise_bwd", "global_fwd", "global_bwd")
+
 
 def load(*paths):
     """Lines keyed by (batch_size, dim_in, dim_out); a later file's line replaces an earlier
